@@ -1,0 +1,12 @@
+"""iart_mm: IART (CVPR 2024) implicit resampling-based alignment for video super-resolution on MMagic.
+
+Importing this package registers every aligner, network, model, transform, hook and metric of the project
+into MMagic's registries (``mmagic.registry``), so configs reach them through
+``custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)``.
+"""
+from .version import __version__  # noqa: F401
+from .utils.checkpoint_loading import register_safe_globals
+
+register_safe_globals()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers modules)

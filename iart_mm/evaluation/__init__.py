@@ -1,0 +1,1 @@
+"""iart_mm.evaluation."""
