@@ -4,9 +4,17 @@ Importing this package registers every aligner, network, model, transform, hook 
 into MMagic's registries (``mmagic.registry``), so configs reach them through
 ``custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)``.
 """
+import warnings
+
 from .version import __version__  # noqa: F401
 from .utils.checkpoint_loading import register_safe_globals
 
 register_safe_globals()
+# mmengine resolves `mmagic::` config scopes with pkg_resources; its deprecation notice is not actionable
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
+with warnings.catch_warnings():
+    # transformers/diffusers, which `import mmagic.models` pulls in, use a torch API deprecated in 2.2+
+    warnings.filterwarnings('ignore', message='.*_register_pytree_node.*', category=FutureWarning)
+    import mmagic.models  # noqa: F401
 from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers modules)

@@ -27,7 +27,7 @@ import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)
 EOF
 
 log "1/5 torch, torchvision"
-pipi torch torchvision
+pipi torch torchvision setuptools
 
 mmcv_ok() {
   "$PY" - <<'EOF' 2>/dev/null
@@ -55,7 +55,9 @@ find_wheel() {  # a prebuilt mmcv wheel for this Python, from PIP_FIND_LINKS, ..
 build_mmcv() {
   log "NOTICE: building mmcv 2.1.0 with its ops from the PyPI sdist. This takes about 40 minutes on 2 cores."
   local tmp; tmp="$(mktemp -d)"
-  pipi ninja "setuptools<70" wheel
+  # mmcv's setup.py imports pkg_resources APIs that setuptools >= 70 lacks; torch wants >= 77 at run time,
+  # so the old one is only installed for the build and the pinned one is restored after it.
+  "$PY" -m pip install -q --disable-pip-version-check ninja wheel "setuptools<70"
   "$PY" -m pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$tmp" mmcv==2.1.0
   tar xzf "$tmp"/mmcv-2.1.0.tar.gz -C "$tmp"
   # torch >= 2.6 headers need C++20
@@ -64,6 +66,7 @@ build_mmcv() {
   (cd "$tmp/mmcv-2.1.0" && MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
      "$PY" -m pip wheel -q --no-build-isolation --no-deps -w "$cache/wheels" .)
   rm -rf "$tmp"
+  pipi setuptools
 }
 
 log "2/5 mmengine, mmagic (--no-deps) and requirements.txt"

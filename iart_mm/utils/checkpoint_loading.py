@@ -6,6 +6,7 @@ dtypes, ``OrderedDict``) are allow-listed with ``torch.serialization.add_safe_gl
 file still fails to load, which is the point of weights-only loading.
 """
 import collections
+import pickle
 
 import numpy as np
 import torch
@@ -25,10 +26,31 @@ def _numpy_globals():
     return out
 
 
-def mmengine_safe_globals():
-    """Every non-tensor type an MMEngine ``Runner`` checkpoint of an iart_mm model contains."""
+# the methods HistoryBuffer.__init__ registers (the class registry is empty until one is created)
+_BUILTIN_STATISTICS = {'min', 'max', 'current', 'mean'}
+
+
+def _history_buffer_getattr(obj, name):
+    """Stand-in for the builtin ``getattr`` in checkpoint pickles, limited to what MMEngine needs.
+
+    ``HistoryBuffer`` pickles its ``statistics_methods`` dict as ``getattr(HistoryBuffer, 'mean')`` etc.
+    Allow-listing the real ``getattr`` would let a pickle reach any attribute of any allowed object, so
+    only attributes of ``HistoryBuffer`` that are registered statistics methods resolve; anything else
+    fails the load.
+    """
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer, collections.OrderedDict, collections.defaultdict] + _numpy_globals()
+    allowed = _BUILTIN_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(f'checkpoint asks for getattr({obj!r}, {name!r}), which is not allowed')
+
+
+def mmengine_safe_globals():
+    """Every non-tensor global an MMEngine ``Runner`` checkpoint of an iart_mm model refers to."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    return ([HistoryBuffer, collections.OrderedDict, collections.defaultdict,
+             (_history_buffer_getattr, '__builtin__.getattr'), (_history_buffer_getattr, 'builtins.getattr')]
+            + _numpy_globals())
 
 
 def register_safe_globals():

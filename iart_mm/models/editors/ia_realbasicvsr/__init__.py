@@ -1,1 +1,4 @@
-"""ia_realbasicvsr."""
+"""IA-RealBasicVSR: RealBasicVSRNet whose recurrent part is IABasicVSRNet."""
+from .ia_real_basicvsr_net import IARealBasicVSRNet
+
+__all__ = ['IARealBasicVSRNet']

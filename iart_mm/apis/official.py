@@ -1,0 +1,91 @@
+"""Build iart_mm / MMagic networks from released checkpoints (IART, PSRT-recurrent, BasicVSR, SPyNet).
+
+``init_from_official(path)`` reads the file, recognises its layout, infers the hyper-parameters from tensor
+shapes, maps the keys and loads strictly (only the documented unused keys may be dropped).
+``official_to_mmengine(path)`` gives the same weights as a normal MMEngine checkpoint keyed for MMagic's
+model wrapper (``generator.*``), which ``tools/test.py`` loads with a matching config. Paths only; nothing is
+downloaded.
+"""
+import re
+
+from mmagic.registry import MODELS
+
+from iart_mm.checkpoint.basicsr import convert_basicsr_basicvsr, convert_spynet_basicsr_to_mmagic
+from iart_mm.checkpoint.key_mapping import CheckpointMismatchError, load_strict
+from iart_mm.checkpoint.official import convert_official_iart, detect_layout, infer_iart_config, read_official_state
+
+
+def _iart_from_state(state, layout):
+    cfg = infer_iart_config(state)
+    aligner_type = cfg['aligner']['type']
+    if aligner_type not in MODELS:
+        raise CheckpointMismatchError(f'{layout} checkpoint needs the aligner {aligner_type!r}, which is not '
+                                      'registered in MODELS (import iart_mm.models.aligners)')
+    converted, dropped = convert_official_iart(state)
+    model = MODELS.build(dict(type='IAPSRTRecurrentNet', **cfg))
+    return model, converted, dict(type='IAPSRTRecurrentNet', **cfg), dropped
+
+
+def _basicvsr_from_state(state):
+    converted = convert_basicsr_basicvsr(state)
+    mid = converted['backward_resblocks.main.0.weight'].shape[0]
+    blocks = {m.group(1) for k in converted for m in [re.match(r'backward_resblocks\.main\.2\.(\d+)\.', k)] if m}
+    cfg = dict(type='BasicVSRNet', mid_channels=mid, num_blocks=len(blocks))
+    return MODELS.build(cfg), converted, cfg, []
+
+
+def _spynet_from_state(state, layout):
+    converted = convert_spynet_basicsr_to_mmagic(state)
+    from mmagic.models.editors.basicvsr.basicvsr_net import SPyNet
+    model = SPyNet(pretrained=None)
+    # The BasicSR file holds only the 60 conv tensors; mean/std are fixed constants, keep the model's own.
+    for name, buf in model.named_buffers():
+        converted.setdefault(name, buf)
+    return model, converted, dict(type='SPyNet', pretrained=None), []
+
+
+def load_official(path, use_ema=False):
+    """Read ``path`` and return ``(model, state_dict, model_cfg, info)`` with the weights loaded (train mode).
+
+    ``info`` holds ``layout``, ``use_ema`` and ``dropped_keys`` (the documented unused keys left out).
+    """
+    state = read_official_state(path, use_ema=use_ema)
+    layout = detect_layout(state)
+    if layout in ('iart', 'psrt_recurrent'):
+        model, converted, cfg, dropped = _iart_from_state(state, layout)
+    elif layout == 'basicvsr':
+        model, converted, cfg, dropped = _basicvsr_from_state(state)
+    else:
+        model, converted, cfg, dropped = _spynet_from_state(state, layout)
+    load_strict(model, converted, what=f'{path} ({layout} layout)')
+    info = dict(layout=layout, use_ema=use_ema, dropped_keys=list(dropped), source=str(path))
+    return model, model.state_dict(), cfg, info
+
+
+def init_from_official(path, use_ema=False):
+    """Network (eval mode, CPU) with the weights of a released checkpoint.
+
+    Args:
+        path (str | Path): Local checkpoint: released IART, PSRT-recurrent, BasicSR BasicVSR, or SPyNet in
+            BasicSR / MMagic layout.
+        use_ema (bool): Read ``params_ema`` instead of ``params``.
+
+    Returns:
+        nn.Module: ``IAPSRTRecurrentNet`` (input (n, t, 3, h, w) in [0, 1], h, w >= 64 -> (n, t, 3, 4h, 4w)),
+        ``BasicVSRNet`` or ``SPyNet``.
+
+    Raises:
+        CheckpointMismatchError: unrecognised layout, or keys/shapes that do not fit (listed on one line).
+    """
+    model, _, _, _ = load_official(path, use_ema=use_ema)
+    return model.eval()
+
+
+def official_to_mmengine(path, use_ema=False):
+    """The released weights as an MMEngine checkpoint dict: ``dict(meta=..., state_dict={'generator.*': ...})``.
+
+    ``meta['iart_mm_official']`` records the source, layout, generator config and dropped keys.
+    """
+    _, state, cfg, info = load_official(path, use_ema=use_ema)
+    meta = dict(iart_mm_official=dict(info, generator=cfg))
+    return dict(meta=meta, state_dict={f'generator.{k}': v for k, v in state.items()})

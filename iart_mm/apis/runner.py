@@ -1,0 +1,81 @@
+"""Train and test through MMEngine's Runner, as MMagic's tools do, with iart_mm's conveniences.
+
+``tools/train.py`` / ``tools/test.py`` (and the ``dist_*.sh`` launchers) are thin CLIs over these.
+"""
+import logging
+import os
+from pathlib import Path
+
+import torch
+from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the CLIs)
+from mmengine.logging import print_log
+
+
+def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
+    """Read a config, merge ``--cfg-options`` and pick the work dir and distributed backend.
+
+    The work dir defaults to ``./work_dirs/<config name>`` as in MMagic. When launched distributed on a
+    machine without CUDA, the backend becomes gloo (NCCL needs GPUs).
+    """
+    import iart_mm  # noqa: F401  (registers modules before the config is built)
+    if not Path(config).is_file():
+        raise FileNotFoundError(f'config not found: {config}')
+    cfg = Config.fromfile(str(config))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = str(work_dir)
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = os.path.join('./work_dirs', Path(config).stem)
+    if launcher != 'none':
+        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = backend
+    return cfg
+
+
+def enable_amp(cfg, dtype=None):
+    """Mixed precision through MMEngine's AmpOptimWrapper on GPU; on a CPU-only machine training stays fp32."""
+    if not torch.cuda.is_available():
+        print_log('--amp: no CUDA device, so training runs in fp32 (AMP is GPU-only here)',
+                  logger='current', level=logging.WARNING)
+        return cfg
+    if cfg.optim_wrapper.get('type', 'OptimWrapper') != 'AmpOptimWrapper':
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if dtype is not None:
+        cfg.optim_wrapper.dtype = dtype
+    return cfg
+
+
+def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_options=None, launcher='none'):
+    """Train a config with MMEngine's Runner.
+
+    Args:
+        resume (bool | str): True resumes from the latest checkpoint in the work dir; a path resumes from it.
+        amp (bool): mixed precision on GPU (``amp_dtype`` 'float16' or 'bfloat16').
+    """
+    from mmengine.runner import Runner
+    cfg = load_config(config, cfg_options, work_dir, launcher)
+    if amp:
+        enable_amp(cfg, amp_dtype)
+    if resume:
+        if isinstance(resume, str):
+            if not Path(resume).is_file():
+                raise FileNotFoundError(f'checkpoint to resume from not found: {resume}')
+            cfg.load_from = resume
+        cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
+    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict."""
+    from mmengine.runner import Runner
+    if not Path(checkpoint).is_file():
+        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    cfg = load_config(config, cfg_options, work_dir, launcher)
+    cfg.load_from = str(checkpoint)
+    runner = Runner.from_cfg(cfg)
+    return runner.test()

@@ -1,0 +1,64 @@
+"""Distributed set-up that works on GPUs (NCCL) and on CPU-only machines (gloo) with MMEngine's ``pytorch`` launcher.
+
+MMEngine 0.10.7 assumes CUDA in two places: ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` before
+creating the process group, and ``Runner.wrap_model`` passes ``device_ids=[LOCAL_RANK]`` to DDP, which PyTorch
+rejects for a CPU module. :func:`setup_distributed` picks the backend (NCCL with CUDA, gloo without), creates the
+gloo group itself on CPU (the Runner then skips its own ``init_dist``) and selects
+:class:`DeviceAwareDistributedDataParallel`, which drops ``device_ids`` for CPU modules.
+
+SPyNet's freeze (``fix_iter``) changes which parameters get gradients during training, so DDP needs
+``find_unused_parameters=True`` and no static graph (SPEC problem 11); :func:`setup_distributed` keeps the
+config's value and warns when it is False.
+"""
+import logging
+import os
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.logging import print_log
+from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class DeviceAwareDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that ignores ``device_ids`` when the module lives on the CPU."""
+
+    def __init__(self, module, device_ids=None, **kwargs):
+        if next(module.parameters()).device.type == 'cpu':
+            device_ids = None
+        super().__init__(module=module, device_ids=device_ids, **kwargs)
+
+
+def distributed_backend():
+    """'nccl' when CUDA is usable, else 'gloo'."""
+    return 'nccl' if torch.cuda.is_available() else 'gloo'
+
+
+def setup_distributed(cfg):
+    """Prepare ``cfg`` (an MMEngine Config, ``cfg.launcher`` set) for a distributed run; a no-op for 'none'.
+
+    Sets ``env_cfg.dist_cfg.backend`` and ``model_wrapper_cfg``; on CPU also initialises the gloo process group
+    from torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT).
+    """
+    if cfg.get('launcher', 'none') == 'none':
+        return cfg
+    if cfg.launcher != 'pytorch':
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = distributed_backend()
+        return cfg
+    backend = distributed_backend()
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = backend
+    find_unused = cfg.get('find_unused_parameters', False)
+    if not find_unused:
+        print_log('find_unused_parameters is False: a frozen SPyNet (fix_iter) needs it True under DDP',
+                  logger='current', level=logging.WARNING)
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'DeviceAwareDistributedDataParallel')
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters', find_unused)
+    cfg.model_wrapper_cfg = wrapper
+    if backend == 'gloo' and not torch_dist.is_initialized():
+        if 'RANK' not in os.environ:
+            raise RuntimeError('--launcher pytorch needs torchrun (RANK/WORLD_SIZE unset); use tools/dist_train.sh')
+        torch_dist.init_process_group(backend='gloo')
+    return cfg

@@ -1,0 +1,222 @@
+"""``ImplicitWarp``: IART's implicit resampling aligner (window cross-attention with sub-pixel sine encodings).
+
+Same numbers as the released ``ImplicitWarpModule`` (SPEC section 1; checkpoint keys ``position_bias``,
+``window_idx_offset``, ``q``, ``k``, ``v``) with a lean layout: K and V are projected once per neighbour pixel
+(the key PE only adds a per-slot constant ``W_k pe_s``, so projection and gather commute), rows are gathered
+channels-last with a flat (P, S) index, and the softmax/weighted sum never builds (pixels, window, C) tensors
+(see ``window_attention.py``). Sampling coordinates are float32 even under autocast.
+"""
+import math
+
+import torch
+from mmagic.registry import MODELS
+from torch import nn
+
+from .contract import check_aligner_inputs, positive_int
+from .window_attention import window_attention, window_attention_forward
+
+WINDOW_PLACEMENTS = ('official', 'centered')
+PADDINGS = ('duplicate', 'zeros')
+
+
+def sine_encoding(points, num_feats, temperature, normalizer):
+    """Interleaved sin/cos encoding of (y, x) points, y block first (bit-exact with the release, SPEC 1.4).
+
+    Args:
+        points (Tensor): (..., 2) float32 as (y, x).
+        num_feats (int): features per axis (pe_dim / 2).
+        temperature (float): PE temperature.
+        normalizer (float): points are divided by it, then multiplied by 2*pi.
+
+    Returns:
+        Tensor: (..., 2 * num_feats) float32.
+    """
+    dim_t = torch.arange(num_feats, dtype=torch.float32, device=points.device)
+    # division by dim_t (not multiplication by its inverse) keeps the release's last bits
+    dim_t = temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / num_feats)
+    halves = []
+    for axis in (0, 1):
+        pos = (points[..., axis] / normalizer * (2 * math.pi))[..., None] / dim_t
+        halves.append(torch.stack((pos[..., 0::2].sin(), pos[..., 1::2].cos()), dim=-1).flatten(-2))
+    return torch.cat(halves, dim=-1)
+
+
+def _check(condition, message):
+    if not condition:
+        raise ValueError(f'ImplicitWarp: {message}')
+
+
+@MODELS.register_module()
+class ImplicitWarp(nn.Module):
+    """Implicit resampling-based alignment (IART, CVPR 2024).
+
+    Contract: ``forward(feat_neighbor, feat_current, flow) -> aligned``, all (n, c, h, w) with flow (n, 2, h, w),
+    channel 0 = dx, channel 1 = dy in pixels, mapping a current-frame pixel to its position in the neighbour.
+
+    Args:
+        dim (int): feature channels C.
+        num_heads (int): attention heads; must divide ``dim``.
+        window_size (int): the window is ``window_size`` x ``window_size`` neighbour pixels (released: 2).
+        pe_dim (int | None): PE width; a multiple of ``dim`` and of 4 (features are tiled pe_dim/dim times).
+            None means ``dim`` (IART).
+        pe_temp (float): PE temperature (IART: 0.01).
+        qkv_bias (bool): biases of the q/k/v projections.
+        qk_scale (float | None): logit scale; None means (dim / num_heads) ** -0.5.
+        pe_keys (bool): add the slot PE to keys and values (release ``pe_wrp``).
+        pe_queries (bool): add the sub-pixel offset PE to queries (release ``pe_x``).
+        window_placement (str): ``'official'``: slots floor(p) .. floor(p)+ws-1 (release);
+            ``'centered'``: slots start at floor(p - ws/2 + 1), so p sits in the middle cell (same as 'official'
+            for ws=2). The query PE always encodes p minus the window's first slot.
+        padding (str): ``'duplicate'``: slot coordinates clamped to the frame (release); ``'zeros'``: slots
+            outside the frame read a zero feature (their PE is still added, as in the release's 'zero' mode,
+            but with the release's h/w mix-up fixed).
+        compile (bool): fuse the attention core with ``torch.compile`` (off by default; falls back to eager,
+            which gives the same numbers, if compiling fails).
+    """
+
+    def __init__(self,
+                 dim,
+                 num_heads,
+                 window_size=2,
+                 pe_dim=None,
+                 pe_temp=0.01,
+                 qkv_bias=True,
+                 qk_scale=None,
+                 pe_keys=True,
+                 pe_queries=True,
+                 window_placement='official',
+                 padding='duplicate',
+                 compile=False):
+        super().__init__()
+        pe_dim = dim if pe_dim is None else pe_dim
+        positive_int('ImplicitWarp', 'dim', dim)
+        _check(isinstance(num_heads, int) and num_heads > 0 and dim % num_heads == 0,
+               f'num_heads must be a positive divisor of dim={dim}, got {num_heads!r}')
+        _check(isinstance(window_size, int) and window_size >= 2, f'window_size must be an int >= 2, got '
+               f'{window_size!r}')
+        _check(isinstance(pe_dim, int) and pe_dim % dim == 0 and pe_dim % 4 == 0,
+               f'pe_dim must be a multiple of dim={dim} and of 4, got {pe_dim!r}')
+        _check(pe_temp > 0, f'pe_temp must be > 0, got {pe_temp!r}')
+        _check(window_placement in WINDOW_PLACEMENTS,
+               f'window_placement must be one of {WINDOW_PLACEMENTS}, got {window_placement!r}')
+        _check(padding in PADDINGS, f'padding must be one of {PADDINGS}, got {padding!r}')
+        self.dim = dim
+        self.num_heads = num_heads
+        self.window_size = window_size
+        self.pe_dim = pe_dim
+        self.pe_temp = pe_temp
+        self.scale = qk_scale or (dim // num_heads)**-0.5
+        self.pe_keys = pe_keys
+        self.pe_queries = pe_queries
+        self.window_placement = window_placement
+        self.padding = padding
+
+        ys, xs = torch.meshgrid(torch.arange(window_size), torch.arange(window_size), indexing='ij')
+        offsets = torch.stack((ys.flatten(), xs.flatten()), dim=1)  # (ws^2, 2) as (dy, dx), row-major
+        # key PE: slot offsets normalised by ws-1 (the query PE uses ws: a release quirk kept for parity)
+        self.register_buffer(
+            'position_bias', sine_encoding(offsets.float(), pe_dim // 2, pe_temp, (window_size - 1) + 1e-6)[None])
+        self.register_buffer('window_idx_offset', offsets)
+        self.q = nn.Linear(pe_dim, dim, bias=qkv_bias)
+        self.k = nn.Linear(pe_dim, dim, bias=qkv_bias)
+        self.v = nn.Linear(pe_dim, dim, bias=qkv_bias)
+        self._core = window_attention_forward
+        if compile:
+            self._core = _compiled_or_eager(window_attention_forward)
+
+    def extra_repr(self):
+        return (f'dim={self.dim}, num_heads={self.num_heads}, window_size={self.window_size}, '
+                f'pe_dim={self.pe_dim}, pe_temp={self.pe_temp}, pe_keys={self.pe_keys}, '
+                f'pe_queries={self.pe_queries}, window_placement={self.window_placement!r}, '
+                f'padding={self.padding!r}')
+
+    def _window_index(self, flow, n, h, w):
+        """Flat rows (P, S) of the window slots, their 0/1 mask for zeros padding, and float32 offsets (P, 2)."""
+        device = flow.device
+        rows = torch.arange(h, dtype=flow.dtype, device=device).view(1, h, 1)
+        cols = torch.arange(w, dtype=flow.dtype, device=device).view(1, 1, w)
+        pos = torch.stack((rows + flow[:, 1], cols + flow[:, 0]), dim=-1)  # (n, h, w, 2) as (y, x)
+        shift = 0.0 if self.window_placement == 'official' else self.window_size / 2 - 1
+        base = torch.floor(pos - shift) if shift else torch.floor(pos)
+        offset = (pos - base).reshape(-1, 2)  # differentiable w.r.t. the flow (the floor is constant)
+        base = base.detach().long().reshape(-1, 1, 2) + self.window_idx_offset.to(device)  # (P, S, 2)
+        slot_y, slot_x = base[..., 0], base[..., 1]
+        mask = None
+        if self.padding == 'zeros':
+            mask = (slot_y >= 0) & (slot_y < h) & (slot_x >= 0) & (slot_x < w)
+        batch = torch.arange(n, device=device).repeat_interleave(h * w).view(-1, 1) * (h * w)
+        idx = batch + slot_y.clamp_(0, h - 1) * w + slot_x.clamp_(0, w - 1)
+        return idx, mask, offset
+
+    def _projection_weight(self, linear):
+        """Weight acting on C-channel features: the pe_dim/dim tiled copies fold into one block sum."""
+        tiles = self.pe_dim // self.dim
+        return linear.weight if tiles == 1 else linear.weight.view(self.dim, tiles, self.dim).sum(1)
+
+    def forward(self, feat_neighbor, feat_current, flow):
+        """Align ``feat_neighbor`` to ``feat_current``.
+
+        Args:
+            feat_neighbor (Tensor): (n, C, h, w), gives keys and values.
+            feat_current (Tensor): (n, C, h, w), gives one query per pixel.
+            flow (Tensor): (n, 2, h, w), current -> neighbour, ch0 = dx, ch1 = dy, pixels.
+
+        Returns:
+            Tensor: (n, C, h, w) in the features' dtype (or autocast's).
+        """
+        check_aligner_inputs('ImplicitWarp', feat_neighbor, feat_current, flow, self.dim)
+        n, c, h, w = feat_current.shape
+        out_dtype = feat_neighbor.dtype
+        if not torch.is_autocast_enabled(feat_current.device.type) and out_dtype != self.q.weight.dtype:
+            feat_neighbor = feat_neighbor.to(self.q.weight.dtype)
+            feat_current = feat_current.to(self.q.weight.dtype)
+
+        # coordinates in float32 at least, whatever the features' dtype (float64 stays float64 for gradcheck)
+        coord_dtype = torch.float64 if flow.dtype == torch.float64 else torch.float32
+        idx, mask, offset = self._window_index(flow.to(coord_dtype), n, h, w)
+
+        # keys/values: one projection per neighbour pixel; the slot PE and bias become (S, C) constants
+        y_rows = feat_neighbor.permute(0, 2, 3, 1).reshape(n * h * w, c)
+        wk, wv = self._projection_weight(self.k), self._projection_weight(self.v)
+        kv = torch.nn.functional.linear(y_rows, torch.cat((wk, wv), 0))
+        del y_rows
+        k_rows, v_rows = kv[:, :c], kv[:, c:]
+        num_slots = self.window_size**2
+        pe = self.position_bias[0] if self.pe_keys else self.position_bias.new_zeros(num_slots, self.pe_dim)
+        k_bias = self.k(pe).to(k_rows.dtype)
+        v_bias = self.v(pe).to(v_rows.dtype)
+
+        x_rows = feat_current.permute(0, 2, 3, 1).reshape(n * h * w, c)
+        if self.pe_queries:
+            q_pe = sine_encoding(offset, self.pe_dim // 2, self.pe_temp, self.window_size + 1e-6)
+            if not torch.is_autocast_enabled(x_rows.device.type):
+                q_pe = q_pe.to(self.q.weight.dtype)  # a half-precision module gets a half PE
+            if self.pe_dim == self.dim:
+                q = self.q(x_rows + q_pe)
+            else:
+                q = torch.nn.functional.linear(x_rows, self._projection_weight(self.q)) + self.q(q_pe)
+        else:
+            q = torch.nn.functional.linear(x_rows, self._projection_weight(self.q), self.q.bias)
+        del x_rows
+        q = (q * self.scale).to(k_rows.dtype)
+
+        out = window_attention(q, k_rows, v_rows, idx, k_bias, v_bias, mask, self.num_heads, self._core)
+        del q, kv, k_rows, v_rows
+        return out.view(n, h, w, c).permute(0, 3, 1, 2).contiguous().to(
+            out.dtype if torch.is_autocast_enabled(feat_current.device.type) else out_dtype)
+
+
+def _compiled_or_eager(fn):
+    """``torch.compile(fn)`` that falls back to ``fn`` for good if compiling or running the graph fails."""
+    compiled = torch.compile(fn, dynamic=True)
+    state = {'fn': compiled}
+
+    def run(*args):
+        if state['fn'] is not fn:
+            try:
+                return state['fn'](*args)
+            except Exception:  # noqa: BLE001  (any backend failure: use the eager path, same numbers)
+                state['fn'] = fn
+        return fn(*args)
+
+    return run

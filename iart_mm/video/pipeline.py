@@ -1,0 +1,109 @@
+"""The streaming loop: decode -> temporal windows -> (tiles) -> model -> encode, one window at a time.
+
+Peak memory is set by the window length (``chunk + 2 * context`` frames) and the tile size, not by the
+length of the video.
+"""
+import logging
+from typing import Callable, Iterable, List, Optional
+
+import numpy as np
+import torch
+
+from .chunking import iter_windows
+from .padding import crop_output, pad_to_min_size
+from .precision import PrecisionRunner
+from .progress import frame_progress
+from .tiling import tiled_forward
+
+logger = logging.getLogger(__name__)
+
+
+class WindowRestorer:
+    """Super-resolve a window of RGB uint8 frames and return the kept ones as RGB uint8.
+
+    Args:
+        generator: maps (n, t, 3, h, w) in [0, 1] to (n, t, 3, s*h, s*w) (e.g. BasicVSRNet, s = 4).
+        device: where the model runs (the generator is moved there).
+        precision: 'fp32' | 'fp16' | 'bf16' (half precision falls back to fp32 on NaN/inf).
+        tile: LR tile size, or None for whole frames; must be >= ``min_size`` when set.
+        tile_overlap: LR pixels shared by neighbouring tiles (blended with feathered weights).
+        min_size: smallest h, w the model accepts; smaller frames/tiles are padded and the output cropped.
+    """
+
+    def __init__(self, generator: torch.nn.Module, device, precision='fp32', tile: Optional[int] = None,
+                 tile_overlap: int = 16, min_size: int = 64):
+        if tile is not None and tile < min_size:
+            raise ValueError(f'tile {tile} is below the model minimum size {min_size}')
+        if tile is not None and not 0 <= tile_overlap < tile:
+            raise ValueError(f'tile overlap must be in [0, tile={tile}), got {tile_overlap}')
+        self.device = torch.device(device)
+        self.generator = generator.to(self.device).eval()
+        self.runner = PrecisionRunner(self.generator, self.device, precision)
+        self.tile, self.tile_overlap, self.min_size = tile, tile_overlap, min_size
+        self._warned_padding = False
+
+    def _restore(self, lq: torch.Tensor) -> torch.Tensor:
+        padded, size = pad_to_min_size(lq, self.min_size)
+        if padded is not lq and not self._warned_padding:
+            logger.info('frames/tiles of %dx%d are padded to the model minimum %d', size[1], size[0],
+                        self.min_size)
+            self._warned_padding = True
+        out = self.runner(padded)
+        return crop_output(out, size, out.shape[-1] // padded.shape[-1])
+
+    def restore_tensor(self, lq: torch.Tensor) -> torch.Tensor:
+        """(n, t, 3, h, w) float in [0, 1] -> (n, t, 3, s*h, s*w) float32, tiled if configured."""
+        if lq.shape[1] == 1:  # flow-based models need a neighbour: a still pair gives zero motion
+            return self.restore_tensor(lq.repeat(1, 2, 1, 1, 1))[:, :1]
+        if self.tile is None:
+            return self._restore(lq)
+        return tiled_forward(self._restore, lq, self.tile, self.tile_overlap)
+
+    def __call__(self, frames: List[np.ndarray], keep: slice) -> np.ndarray:
+        """``frames``: RGB uint8 (h, w, 3) each; returns the outputs of ``frames[keep]``, (k, H, W, 3) uint8."""
+        lq = torch.from_numpy(np.stack(frames)).to(self.device)
+        lq = lq.permute(0, 3, 1, 2).float().div_(255).unsqueeze(0)
+        out = self.restore_tensor(lq)[0, keep]
+        out = out.clamp_(0, 1).mul_(255).round_().to(torch.uint8)
+        return out.permute(0, 2, 3, 1).cpu().numpy()
+
+
+def run_stream(frames: Iterable, restorer: Callable, make_sink: Callable, chunk: Optional[int],
+               context: int, total: Optional[int] = None, progress: bool = True):
+    """Stream ``frames`` (SourceFrame items) through ``restorer`` into a sink.
+
+    ``make_sink(width, height)`` is called once the first output frame exists (its size sets the
+    encoder's). The sink is closed in every case; after Ctrl-C (KeyboardInterrupt, re-raised) it is
+    closed as an incomplete but playable file.
+
+    Returns ``(sink, frames_written)``; sink is None when no frame was produced.
+    """
+    sink = None
+    written = 0
+    complete = False
+    bar = frame_progress(total=total, enabled=progress)
+    try:
+        for window in iter_windows(frames, chunk, context):
+            hr = restorer([f.rgb for f in window.items], slice(window.core_start, window.core_stop))
+            for frame, rgb in zip(window.core, hr):
+                if sink is None:
+                    sink = make_sink(rgb.shape[1], rgb.shape[0])
+                sink.write(rgb, frame.pts)
+                written += 1
+                bar.update(1)
+        complete = True
+    finally:
+        bar.close()
+        if sink is not None:
+            _close_sink(sink, complete)
+    return sink, written
+
+
+def _close_sink(sink, complete):
+    if complete:
+        sink.close(complete=True)
+        return
+    try:  # already unwinding an exception/interrupt: never mask it with a close error
+        sink.close(complete=False)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning('could not finish the partial output cleanly: %s', exc)

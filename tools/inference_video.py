@@ -1,0 +1,108 @@
+#!/usr/bin/env python
+"""Super-resolve a video file (anything FFmpeg decodes) or a frame folder, streaming in bounded memory.
+
+Output: a video (H.264/yuv420p by default; same frame rate and timestamps; audio and subtitles copied) or
+PNG frames (``--png``, or an output path without a video suffix). Model: ``--config`` [+ ``--checkpoint``]
+(MMagic format), ``--official`` (an official IART checkpoint), or the default pretrained BasicVSR.
+
+Examples::
+
+    python tools/inference_video.py in.mp4 out.mp4                        # default BasicVSR (Vimeo90K BIx4)
+    python tools/inference_video.py in.mkv out.mkv --config cfg.py --checkpoint ckpt.pth --tile 256 --fp16
+    python tools/inference_video.py frames/ out_frames/ --png --chunk 8 --context 4
+
+Errors print one line ``error: ...`` and exit with status 2, leaving any existing output untouched;
+Ctrl-C finishes the frames written so far into a playable file and exits with status 130.
+"""
+import argparse
+import logging
+import sys
+
+PRETRAINED = ('Vimeo90K_BIx4', 'Vimeo90K_BDx4', 'REDS4')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('input', help='video file or folder of frames')
+    parser.add_argument('output', help='video file (.mp4, .mkv, ...) or folder for PNG frames')
+    model = parser.add_argument_group('model (default: pretrained BasicVSR)')
+    model.add_argument('--config', help='MMagic config of the model')
+    model.add_argument('--checkpoint', help='MMagic checkpoint for --config')
+    model.add_argument('--official', metavar='CKPT', help='official IART checkpoint (init_from_official)')
+    model.add_argument('--pretrained', default='Vimeo90K_BIx4', choices=PRETRAINED,
+                       help='which pretrained BasicVSR to use when no other model is given')
+    out = parser.add_argument_group('output')
+    out.add_argument('--png', action='store_true', help='write PNG frames (%%08d.png) into OUTPUT')
+    out.add_argument('--codec', default='libx264', help='video encoder (default libx264)')
+    out.add_argument('--crf', type=int, default=18, help='quality for CRF encoders (default 18)')
+    out.add_argument('--pix-fmt', default='yuv420p', help='encoded pixel format (default yuv420p)')
+    out.add_argument('--no-copy-streams', action='store_true', help='do not copy audio and subtitles')
+    out.add_argument('--fps', type=float, help='frame rate of a frame-folder input (default 25)')
+    out.add_argument('--overwrite', action='store_true', help='replace an existing output')
+    run = parser.add_argument_group('memory and speed')
+    run.add_argument('--chunk', type=int, default=16,
+                     help='output frames per temporal window (0 = whole clip at once)')
+    run.add_argument('--context', type=int, default=4,
+                     help='overlapping frames each side of a window, run and discarded')
+    run.add_argument('--tile', type=int, help='LR tile size for frames that do not fit in memory')
+    run.add_argument('--tile-overlap', type=int, default=16, help='LR overlap between tiles')
+    run.add_argument('--min-size', type=int, default=64, help='model minimum LR size; smaller is padded')
+    run.add_argument('--device', help='cuda | cuda:N | mps | cpu (default: cuda, then mps, then cpu)')
+    half = run.add_mutually_exclusive_group()
+    half.add_argument('--fp16', action='store_true', help='float16 autocast (falls back to fp32 on NaN)')
+    half.add_argument('--bf16', action='store_true', help='bfloat16 autocast (falls back to fp32 on NaN)')
+    run.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    args = parser.parse_args(argv)
+    if args.checkpoint and not args.config:
+        parser.error('--checkpoint needs --config (use --official for an official IART checkpoint)')
+    if args.official and args.config:
+        parser.error('give either --config or --official, not both')
+    return args
+
+
+def load_generator(args, device):
+    """The generator nn.Module (eval) chosen by the model arguments, on ``device``."""
+    if args.official:
+        from iart_mm.apis.official import init_from_official
+        return init_from_official(args.official).to(device).eval()
+    if args.config:
+        from iart_mm.apis import init_model
+        if not args.checkpoint:
+            logging.warning('no --checkpoint: the model keeps its initial (random/pretrained-part) weights')
+        return init_model(args.config, args.checkpoint, device=str(device))
+    from iart_mm.apis import init_default_basicvsr
+    return init_default_basicvsr(args.pretrained, device=str(device))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
+    from iart_mm.apis.video_inference import check_output_path, output_kind, super_resolve_video
+    from iart_mm.video import VideoError, open_source, select_device
+    try:
+        # cheap checks first, so a bad path fails before a model is loaded
+        kind = output_kind(args.output, 'png' if args.png else 'auto')
+        check_output_path(args.output, kind, args.overwrite, args.input)
+        open_source(args.input, fps=args.fps)
+        device = select_device(args.device)
+        generator = load_generator(args, device)
+        precision = 'fp16' if args.fp16 else 'bf16' if args.bf16 else 'fp32'
+        result = super_resolve_video(
+            generator, args.input, args.output, chunk=args.chunk, context=args.context, tile=args.tile,
+            tile_overlap=args.tile_overlap, min_size=args.min_size, device=str(device), precision=precision,
+            output=kind, codec=args.codec, crf=args.crf, pix_fmt=args.pix_fmt, fps=args.fps,
+            copy_streams=not args.no_copy_streams, overwrite=args.overwrite, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f'interrupted: the frames written so far are in {args.output}', file=sys.stderr)
+        return 130
+    except (VideoError, ValueError, FileNotFoundError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f'error: {message}', file=sys.stderr)
+        return 2
+    print(f'wrote {result.frames_written} frames to {result.path}', file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

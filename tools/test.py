@@ -1,0 +1,44 @@
+"""Evaluate a checkpoint (MMEngine Runner), as MMagic's tools/test.py.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options k=v ...]
+Distributed: tools/dist_test.sh CONFIG CHECKPOINT GPUS [args].
+"""
+import argparse
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+
+def parse_args(argv=None):
+    from mmengine.config import DictAction
+    p = argparse.ArgumentParser(description='Test (and eval) an iart_mm / MMagic model')
+    p.add_argument('config', help='test config file path')
+    p.add_argument('checkpoint', help='checkpoint file (MMEngine format; convert others with '
+                   'tools/convert_official_ckpt.py)')
+    p.add_argument('--work-dir', help='the dir to save logs and results')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = p.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    warnings.filterwarnings('ignore', category=FutureWarning)
+    import iart_mm  # noqa: F401
+    from iart_mm.apis import test
+    args = parse_args(argv)
+    try:
+        test(args.config, args.checkpoint, work_dir=args.work_dir, cfg_options=args.cfg_options,
+             launcher=args.launcher)
+    except FileNotFoundError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

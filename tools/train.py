@@ -1,0 +1,46 @@
+"""Train a model (MMEngine Runner), as MMagic's tools/train.py.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
+Distributed: tools/dist_train.sh CONFIG GPUS [args].
+"""
+import argparse
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+
+def parse_args(argv=None):
+    from mmengine.config import DictAction
+    p = argparse.ArgumentParser(description='Train an iart_mm / MMagic model')
+    p.add_argument('config', help='train config file path')
+    p.add_argument('--work-dir', help='the dir to save logs and models')
+    p.add_argument('--resume', nargs='?', const=True, default=False,
+                   help='resume from the latest checkpoint in the work dir, or from the given checkpoint')
+    p.add_argument('--amp', action='store_true', help='mixed precision training (GPU only)')
+    p.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], help='AMP dtype (default: float16)')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = p.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    warnings.filterwarnings('ignore', category=FutureWarning)
+    import iart_mm  # noqa: F401
+    from iart_mm.apis import train
+    args = parse_args(argv)
+    try:
+        train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp, amp_dtype=args.amp_dtype,
+              cfg_options=args.cfg_options, launcher=args.launcher)
+    except FileNotFoundError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
