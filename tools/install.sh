@@ -103,6 +103,6 @@ pipi -r "$here/requirements/tests.txt"
 pipi setuptools wheel
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$here"
 
-"$PY" -c "import mmagic.models, iart_mm; print('[iart_mm install] ok: iart_mm', iart_mm.__version__, \
+"$PY" -c "import iart_mm, mmagic.models; print('[iart_mm install] ok: iart_mm', iart_mm.__version__, \
 '| torch', __import__('torch').__version__, '| mmcv', __import__('mmcv').__version__, \
 '| mmagic', __import__('mmagic').__version__)"

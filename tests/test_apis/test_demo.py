@@ -67,6 +67,22 @@ def test_user_folder_with_own_model(tmp_path):
     assert out.shape == (320, 288, 3)
 
 
+def test_video_file_input(tmp_path):
+    import av
+    frames = make_demo_clip(num_frames=3)[0]
+    path = tmp_path / 'clip.mp4'
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('libx264', rate=10)
+        stream.width, stream.height, stream.pix_fmt = 72, 80, 'yuv420p'
+        for f in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(f, format='rgb24')))
+        container.mux(stream.encode())
+    from iart_mm.apis import read_clip
+    decoded, names = read_clip(path)
+    assert len(decoded) == 3 and decoded[0].shape == (80, 72, 3) and names[-1] == '00000002'
+    assert np.abs(decoded[1].astype(int) - frames[1]).mean() < 8  # lossy, but the same picture
+
+
 def test_bad_inputs_fail_with_one_line_and_touch_nothing(tmp_path):
     out = tmp_path / 'existing'
     out.mkdir()
