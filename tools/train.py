@@ -12,20 +12,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 
 def parse_args(argv=None):
-    from mmengine.config import DictAction
+    from iart_mm.apis.runner import add_runner_args, parse_runner_args
     p = argparse.ArgumentParser(description='Train an iart_mm / MMagic model')
     p.add_argument('config', help='train config file path')
-    p.add_argument('--work-dir', help='the dir to save logs and models')
     p.add_argument('--resume', nargs='?', const=True, default=False,
                    help='resume from the latest checkpoint in the work dir, or from the given checkpoint')
     p.add_argument('--amp', action='store_true', help='mixed precision training (GPU only)')
     p.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], help='AMP dtype (default: float16)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
-    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = p.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_runner_args(add_runner_args(p), argv)
 
 
 def main(argv=None):

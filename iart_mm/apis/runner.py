@@ -79,3 +79,19 @@ def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
     cfg.load_from = str(checkpoint)
     runner = Runner.from_cfg(cfg)
     return runner.test()
+
+
+def add_runner_args(parser):
+    """The options tools/train.py and tools/test.py share (work dir, cfg options, launcher)."""
+    parser.add_argument('--work-dir', help='the dir to save logs, checkpoints and results')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser
+
+
+def parse_runner_args(parser, argv=None):
+    """Parse, and export LOCAL_RANK for launchers that pass --local-rank."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
