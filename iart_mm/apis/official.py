@@ -8,6 +8,7 @@ downloaded.
 """
 import re
 
+import torch
 from mmagic.registry import MODELS
 
 from iart_mm.checkpoint.basicsr import convert_basicsr_basicvsr, convert_spynet_basicsr_to_mmagic
@@ -84,8 +85,12 @@ def init_from_official(path, use_ema=False):
 def official_to_mmengine(path, use_ema=False):
     """The released weights as an MMEngine checkpoint dict: ``dict(meta=..., state_dict={'generator.*': ...})``.
 
-    ``meta['iart_mm_official']`` records the source, layout, generator config and dropped keys.
+    ``meta['iart_mm_official']`` records the source, layout, generator config and dropped keys; the
+    ``step_counter`` buffer of MMagic's ``BasicVSR`` wrapper is included (0), so it loads with strict=True.
     """
     _, state, cfg, info = load_official(path, use_ema=use_ema)
     meta = dict(iart_mm_official=dict(info, generator=cfg))
-    return dict(meta=meta, state_dict={f'generator.{k}': v for k, v in state.items()})
+    state_dict = {f'generator.{k}': v for k, v in state.items()}
+    # MMagic's BasicVSR wrapper (used by the VSR configs) keeps a persistent training-step buffer; 0 = fresh.
+    state_dict['step_counter'] = torch.zeros(1)
+    return dict(meta=meta, state_dict=state_dict)

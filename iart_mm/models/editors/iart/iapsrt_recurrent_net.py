@@ -12,7 +12,6 @@ mirror-extended clips); ``window_size`` may be a tuple; the release's unused per
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmagic.models.editors.basicvsr.basicvsr_net import SPyNet
 from mmagic.models.utils import flow_warp
 from mmagic.registry import MODELS

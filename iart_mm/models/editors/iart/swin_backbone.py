@@ -66,18 +66,25 @@ class SwinBlock3D(nn.Module):
         wt, wh, ww = self.window_size
         x = self.norm1(x)
         pad_t, pad_h, pad_w = (-t) % wt, (-h) % wh, (-w) % ww
-        x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))
+        if pad_t or pad_h or pad_w:
+            x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))
         _, tp, hp, wp, _ = x.shape
-        shifted = any(s > 0 for s in self.shift_size)
         mask = None
-        if shifted:
-            x = torch.roll(x, shifts=tuple(-s for s in self.shift_size), dims=(1, 2, 3))
+        # A roll by a multiple of the axis length is the identity (the release's temporal shift of 3 on
+        # 3 frames): skip it, the mask below still covers the shift on every axis.
+        dims = tuple(d for d, s, n in zip((1, 2, 3), self.shift_size, (tp, hp, wp)) if s % n)
+        shifts = tuple(self.shift_size[d - 1] for d in dims)
+        if any(s > 0 for s in self.shift_size):
             mask = shift_window_mask((tp, hp, wp), self.window_size, self.shift_size, x.device)
+        if dims:
+            x = torch.roll(x, shifts=tuple(-s for s in shifts), dims=dims)
         windows = self.attn(window_partition(x, self.window_size), mask=mask)
         x = window_reverse(windows, self.window_size, b, tp, hp, wp)
-        if shifted:
-            x = torch.roll(x, shifts=self.shift_size, dims=(1, 2, 3))
-        return x[:, :t, :h, :w, :]
+        if dims:
+            x = torch.roll(x, shifts=shifts, dims=dims)
+        if tp != t or hp != h or wp != w:
+            x = x[:, :t, :h, :w, :]
+        return x
 
     def forward(self, x):
         """x: (b, t, h, w, C) -> (b, t, h, w, C)."""
