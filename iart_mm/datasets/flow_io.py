@@ -12,8 +12,6 @@ import torch
 import torch.nn.functional as F
 
 FLO_MAGIC = 202021.25
-# Sintel marks unknown flow with huge values; anything above this is treated as invalid.
-UNKNOWN_FLOW_THRESH = 1e9
 
 
 def read_flo(path):

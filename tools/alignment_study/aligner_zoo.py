@@ -24,6 +24,10 @@ ALIGNERS = {
 #: the parameter-free resamplers used directly on RGB images in experiment (a).
 IMAGE_LEVEL_FIXED = ('NA', 'nearest', 'bilinear', 'bicubic', 'PA')
 
+#: added to IA when it is trained as an image resampler in (a)/(d): a sharper attention temperature than the
+#: default (dim/heads)^-0.5, so that the few CPU-budget steps can reach peaked, offset-dependent weights.
+IA_RESAMPLER_OPTIONS = dict(qk_scale=3.0)
+
 #: IA variants of the ablations (d): name -> options added to ALIGNERS['IA'].
 IA_ABLATIONS = {
     'IA (PE keys+queries, ws 2)': dict(),

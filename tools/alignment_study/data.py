@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from iart_mm.datasets.flow_io import downscale_flow, flow_to_tensor, read_flo
+from iart_mm.datasets.flow_io import flow_to_tensor, read_flo
 from iart_mm.datasets.matlab_resize import bi_downsample, round_to_uint8
 
 SINTEL_SEQS = ('alley_1', 'cave_2', 'market_5')
@@ -202,31 +202,3 @@ def random_sequences(images, n, t, lr_size, max_step_lr, rng):
         fb.append(torch.tensor(-steps[:, ::-1] / r_lr, dtype=torch.float32))
     flows_backward = torch.stack(fb)[..., None, None].expand(n, t - 1, 2, h, w).contiguous()
     return torch.stack(gts), torch.stack(lrs), flows_backward, -flows_backward
-
-
-def bi_x4(frames):
-    """BI x4 degradation of (n, 3, h, w) frames in [0, 1] (uint8 MATLAB bicubic) -> (n, 3, h/4, w/4)."""
-    out = []
-    for f in frames:
-        u8 = round_to_uint8(f.permute(1, 2, 0).numpy().astype(np.float64) * 255.)
-        out.append(to_tensor(bi_downsample(u8, 4)))
-    return torch.cat(out)
-
-
-def sintel_lr_pair(data_dir, seq, crop_w=None):
-    """Sintel pair for the VSR study: GT current frame 2, LR frames 2 and 3 (BI x4), GT flow at LR scale.
-
-    The frames are cropped to multiples of 4 (1024 x 436 -> 1024 x 432); ``crop_w`` keeps only the central
-    ``crop_w`` columns (multiple of 4) to save time. The LR flow is the area-averaged flow / 4, exact only where
-    motion is constant within 4x4 blocks.
-
-    Returns:
-        tuple: gt (1, 3, H, W), lr_cur (1, 3, H/4, W/4), lr_nb (same), lr_flow (1, 2, H/4, W/4).
-    """
-    p = load_sintel_pair(data_dir, seq)
-    h = p.current.shape[2] // 4 * 4
-    w = p.current.shape[3] // 4 * 4
-    x0 = 0 if crop_w is None else (w - crop_w) // 2 // 4 * 4
-    x1 = w if crop_w is None else x0 + crop_w
-    cur, nb, flow = (t[:, :, :h, x0:x1] for t in (p.current, p.neighbour, p.flow))
-    return cur, bi_x4(cur), bi_x4(nb), downscale_flow(flow, 4)
