@@ -27,10 +27,10 @@ VIDEO_SUFFIXES = ('.mp4', '.mkv', '.mov', '.avi', '.webm', '.m4v', '.ts', '.mts'
 
 @dataclass
 class VideoResult:
-    """What a run produced: ``frames_written`` frames at ``path``; ``interrupted`` after Ctrl-C."""
+    """What a finished run produced: ``frames_written`` frames at ``path``; ``fell_back_to_fp32`` when
+    half precision gave NaN/inf and the run went on in fp32."""
     path: Path
     frames_written: int
-    interrupted: bool = False
     fell_back_to_fp32: bool = False
 
 
@@ -89,6 +89,8 @@ def super_resolve_video(generator: torch.nn.Module, src, dst, *, chunk: Optional
         VideoResult. Ctrl-C finishes the file written so far (playable) and re-raises KeyboardInterrupt.
         A failure leaves no partial output and an existing ``dst`` untouched.
     """
+    if chunk is not None and chunk < 0 or context < 0:
+        raise ValueError(f'chunk and context must be >= 0, got chunk={chunk}, context={context}')
     src, dst = Path(src), Path(dst)
     kind = output_kind(dst, output)
     check_output_path(dst, kind, overwrite, src)
@@ -132,7 +134,7 @@ def _run_to_png(source, restorer, dst, chunk, context, progress):
     try:
         _, written = run_stream(source, restorer, lambda width, height: PngFolderSink(dst), chunk, context,
                                 total=source.num_frames, progress=progress)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C keeps the frames written so far
         raise
     except BaseException:
         if created and dst.exists():  # only a folder this run made is removed

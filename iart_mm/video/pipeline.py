@@ -51,19 +51,20 @@ class WindowRestorer:
         out = self.runner(padded)
         return crop_output(out, size, out.shape[-1] // padded.shape[-1])
 
-    def restore_tensor(self, lq: torch.Tensor) -> torch.Tensor:
-        """(n, t, 3, h, w) float in [0, 1] -> (n, t, 3, s*h, s*w) float32, tiled if configured."""
+    def restore_tensor(self, lq: torch.Tensor, keep: slice = slice(None)) -> torch.Tensor:
+        """(n, t, 3, h, w) float in [0, 1] -> (n, t_kept, 3, s*h, s*w) float32 for the frames ``keep``
+        selects (all by default), tiled if configured."""
         if lq.shape[1] == 1:  # flow-based models need a neighbour: a still pair gives zero motion
-            return self.restore_tensor(lq.repeat(1, 2, 1, 1, 1))[:, :1]
+            return self.restore_tensor(lq.repeat(1, 2, 1, 1, 1), slice(0, 1))[:, keep]
         if self.tile is None:
-            return self._restore(lq)
-        return tiled_forward(self._restore, lq, self.tile, self.tile_overlap)
+            return self._restore(lq)[:, keep]
+        return tiled_forward(self._restore, lq, self.tile, self.tile_overlap, keep=keep)
 
     def __call__(self, frames: List[np.ndarray], keep: slice) -> np.ndarray:
         """``frames``: RGB uint8 (h, w, 3) each; returns the outputs of ``frames[keep]``, (k, H, W, 3) uint8."""
         lq = torch.from_numpy(np.stack(frames)).to(self.device)
         lq = lq.permute(0, 3, 1, 2).float().div_(255).unsqueeze(0)
-        out = self.restore_tensor(lq)[0, keep]
+        out = self.restore_tensor(lq, keep)[0]
         out = out.clamp_(0, 1).mul_(255).round_().to(torch.uint8)
         return out.permute(0, 2, 3, 1).cpu().numpy()
 
@@ -92,6 +93,9 @@ def run_stream(frames: Iterable, restorer: Callable, make_sink: Callable, chunk:
                 written += 1
                 bar.update(1)
         complete = True
+        if bar.total != written:  # the length was an estimate (e.g. from the container duration)
+            bar.total = written
+            bar.refresh()
     finally:
         bar.close()
         if sink is not None:

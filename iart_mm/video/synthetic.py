@@ -1,12 +1,21 @@
-"""Generate small synthetic video clips (moving texture + a tone on an audio track) with PyAV.
+"""Synthetic material for exercising the video pipeline without real files or weights.
 
-Used by the tests and the memory benchmark, so neither needs a video file in the repository.
+- :func:`make_synthetic_video`: a small clip (moving texture, a tone on an audio track, optional SubRip
+  cues) written with PyAV;
+- :class:`TinyRecurrentVSR`: a cheap stand-in network with BasicVSR's contract and bidirectional
+  recurrence (so temporal chunking matters), a few MFLOPs per frame.
+
+Used by the tests and the memory benchmark, so neither needs a video file or a pretrained model.
 """
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 
 def synthetic_frame(index: int, width: int, height: int) -> np.ndarray:
@@ -21,15 +30,17 @@ def synthetic_frame(index: int, width: int, height: int) -> np.ndarray:
 
 
 def make_synthetic_video(path, num_frames=12, width=72, height=64, fps=25, audio_codec='aac',
-                         sample_rate=44100, video_codec='libx264', crf=10):
+                         sample_rate=44100, video_codec='libx264', crf=10, subtitles=()):
     """Write a clip of ``num_frames`` frames of ``width`` x ``height`` at ``fps`` to ``path``.
 
     ``audio_codec`` (e.g. 'aac', 'mp2', None for no audio) adds a stereo 440 Hz tone lasting as long as
-    the video. Returns ``path``.
+    the video. ``subtitles``: (start_s, end_s, text) cues, stored as a SubRip stream (needs a container
+    that holds one, e.g. .mkv). Returns ``path``.
     """
     path = Path(path)
     fps = Fraction(fps)
-    with av.open(str(path), 'w') as container:
+    with tempfile.TemporaryDirectory() as tmp, av.open(str(path), 'w') as container:
+        srt = _open_srt(Path(tmp) / 'cues.srt', subtitles) if subtitles else None
         video = container.add_stream(video_codec, rate=fps)
         video.width, video.height, video.pix_fmt = width, height, 'yuv420p'
         if crf is not None and video_codec == 'libx264':
@@ -37,6 +48,8 @@ def make_synthetic_video(path, num_frames=12, width=72, height=64, fps=25, audio
         audio = None
         if audio_codec:
             audio = container.add_stream(audio_codec, rate=sample_rate, layout='stereo')
+        if srt is not None:  # PyAV cannot encode subtitles: they are remuxed from a SubRip file
+            stream = container.add_stream(template=srt.streams[0])
         for index in range(num_frames):
             frame = av.VideoFrame.from_ndarray(synthetic_frame(index, width, height), format='rgb24')
             frame.pts = index
@@ -45,7 +58,23 @@ def make_synthetic_video(path, num_frames=12, width=72, height=64, fps=25, audio
         container.mux(video.encode(None))
         if audio is not None:
             _write_tone(container, audio, num_samples=int(num_frames / fps * sample_rate))
+        if srt is not None:
+            for packet in srt.demux():
+                if packet.dts is not None:
+                    packet.stream = stream
+                    container.mux(packet)
+            srt.close()
     return path
+
+
+def _open_srt(file, cues):
+    def stamp(seconds):
+        ms = round(seconds * 1000)
+        return f'{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}'
+
+    file.write_text(''.join(f'{i}\n{stamp(a)} --> {stamp(b)}\n{text}\n\n'
+                            for i, (a, b, text) in enumerate(cues, 1)))
+    return av.open(str(file))
 
 
 def _write_tone(container, stream, num_samples, block=1024):
@@ -67,3 +96,34 @@ def _write_tone(container, stream, num_samples, block=1024):
         frame.time_base = Fraction(1, rate)
         container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
+
+
+class TinyRecurrentVSR(nn.Module):
+    """(n, t, 3, h, w) in [0, 1] -> (n, t, 3, 4h, 4w): backward then forward recurrence over t (3x3 convs,
+    no alignment) and a pixel-shuffle residual on a bilinear x4 base. Not a model for real use."""
+
+    def __init__(self, channels=4, min_size=None):
+        super().__init__()
+        self.channels = channels
+        self.min_size = min_size  # when set, smaller inputs fail like SPyNet-based models do
+        self.backward_cell = nn.Conv2d(3 + channels, channels, 3, padding=1)
+        self.forward_cell = nn.Conv2d(3 + channels, channels, 3, padding=1)
+        self.to_rgb = nn.Conv2d(2 * channels, 3 * 16, 3, padding=1)
+
+    def forward(self, lrs):
+        n, t, _, h, w = lrs.shape
+        if self.min_size is not None and (h < self.min_size or w < self.min_size):
+            raise ValueError(f'input {h}x{w} is below the minimum {self.min_size}')
+        state = lrs.new_zeros(n, self.channels, h, w)
+        backward = [None] * t
+        for i in range(t - 1, -1, -1):
+            state = torch.tanh(self.backward_cell(torch.cat([lrs[:, i], state], 1)))
+            backward[i] = state
+        state = torch.zeros_like(state)
+        outs = []
+        for i in range(t):
+            state = torch.tanh(self.forward_cell(torch.cat([lrs[:, i], state], 1)))
+            residual = F.pixel_shuffle(self.to_rgb(torch.cat([backward[i], state], 1)), 4)
+            base = F.interpolate(lrs[:, i], scale_factor=4, mode='bilinear', align_corners=False)
+            outs.append(base + 0.1 * residual)
+        return torch.stack(outs, 1)

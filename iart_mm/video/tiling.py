@@ -32,7 +32,7 @@ def _ramp(length: int, ramp_in: int, ramp_out: int, device) -> torch.Tensor:
 
 
 def tiled_forward(fn: Callable[[torch.Tensor], torch.Tensor], lq: torch.Tensor, tile: int,
-                  overlap: int) -> torch.Tensor:
+                  overlap: int, keep: slice = slice(None)) -> torch.Tensor:
     """Run ``fn`` on overlapping spatial tiles of ``lq`` and blend the outputs.
 
     Args:
@@ -40,20 +40,22 @@ def tiled_forward(fn: Callable[[torch.Tensor], torch.Tensor], lq: torch.Tensor, 
         lq: (n, t, c, h, w).
         tile: LR tile size (square); a frame no larger than ``tile`` goes through in one call.
         overlap: LR pixels shared by neighbouring tiles.
+        keep: the frames (along t) whose outputs are wanted; only they are accumulated, so the HR buffer
+            holds the kept frames of a temporal window, not its context frames.
 
     Returns:
-        (n, t, c', h*s, w*s) float32.
+        (n, t_kept, c', h*s, w*s) float32.
     """
     h, w = lq.shape[-2:]
     ys, xs = tile_starts(h, tile, overlap), tile_starts(w, tile, overlap)
     if len(ys) == 1 and len(xs) == 1:
-        return fn(lq).float()
+        return fn(lq)[:, keep].float()
     out = weight_sum = None
     scale = None
     for y in ys:
         for x in xs:
             th, tw = min(tile, h - y), min(tile, w - x)
-            part = fn(lq[..., y:y + th, x:x + tw]).float()
+            part = fn(lq[..., y:y + th, x:x + tw])[:, keep].float()
             if out is None:
                 scale = part.shape[-1] // tw
                 out = part.new_zeros(*part.shape[:-2], h * scale, w * scale)
