@@ -28,11 +28,12 @@ def main(argv=None):
     args = parse_args(argv)
     warnings.filterwarnings('ignore')
     from iart_mm.apis import run_demo
+    from iart_mm.video.errors import VideoError
     try:
         run_demo(args.input, work_dir=args.work_dir, overwrite=args.overwrite, config=args.config,
                  checkpoint=args.checkpoint, weights=args.weights, gt=args.gt, max_frames=args.max_frames,
                  device=args.device)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, VideoError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     return 0

@@ -26,4 +26,4 @@ test_dataloader = dict(
         depth=1,
         pipeline=vid4_pipeline))
 test_evaluator = dict(type='Evaluator', metrics=[dict(type='ClipPSNRSSIM', convert_to='Y', prefix='Vid4-BIx4-Y')])
-test_cfg = dict(type='TestLoop')
+test_cfg = dict(type='MultiTestLoop')  # MMagic's loop: its Evaluator has a different process() signature

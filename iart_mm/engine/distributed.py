@@ -35,6 +35,12 @@ def distributed_backend():
     return 'nccl' if torch.cuda.is_available() else 'gloo'
 
 
+def _set_backend(cfg, backend):
+    env_cfg = dict(cfg.get('env_cfg') or {})
+    env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {}, backend=backend)
+    cfg.env_cfg = env_cfg
+
+
 def setup_distributed(cfg):
     """Prepare ``cfg`` (an MMEngine Config, ``cfg.launcher`` set) for a distributed run; a no-op for 'none'.
 
@@ -43,11 +49,10 @@ def setup_distributed(cfg):
     """
     if cfg.get('launcher', 'none') == 'none':
         return cfg
-    if cfg.launcher != 'pytorch':
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = distributed_backend()
-        return cfg
     backend = distributed_backend()
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = backend
+    _set_backend(cfg, backend)
+    if cfg.launcher != 'pytorch':
+        return cfg
     find_unused = cfg.get('find_unused_parameters', False)
     if not find_unused:
         print_log('find_unused_parameters is False: a frozen SPyNet (fix_iter) needs it True under DDP',

@@ -97,7 +97,7 @@ def test_bad_inputs_fail_with_one_line_and_touch_nothing(tmp_path):
     bad_folder = tmp_path / 'badpng'
     bad_folder.mkdir()
     (bad_folder / '00000000.png').write_bytes(b'garbage')
-    assert_one_line_error(run_demo_cli(bad_folder, '--work-dir', out), 'unreadable image')
+    assert_one_line_error(run_demo_cli(bad_folder, '--work-dir', out), 'cannot read image frame')
 
     small = write_folder(tmp_path / 'small', [np.zeros((48, 80, 3), np.uint8)] * 2)
     assert_one_line_error(run_demo_cli(small, '--work-dir', out), 'too small', '64')

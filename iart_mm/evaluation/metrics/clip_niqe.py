@@ -5,17 +5,17 @@ output rounded to 8 bits, on the Y channel as in MMagic's RealBasicVSR VideoLQ c
 """
 from typing import Optional, Sequence
 
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmagic.evaluation.metrics.niqe import niqe
+from mmagic.evaluation.metrics.base_sample_wise_metric import BaseSampleWiseMetric
 from mmagic.registry import METRICS
 from ..clip_table import average_per_clip, format_clip_table
 from .clip_psnr_ssim import _lookup, clip_name_of, frames_hwc
 
 
 @METRICS.register_module()
-class ClipNIQE(BaseMetric):
+class ClipNIQE(BaseSampleWiseMetric):
     """NIQE of every output frame, averaged per clip then over clips; logs a per-clip table.
 
     Args:
@@ -27,13 +27,15 @@ class ClipNIQE(BaseMetric):
     Metrics: ``NIQE``.
     """
 
+    metric = 'NIQE'
+
     def __init__(self,
                  convert_to: str = 'y',
                  crop_border: int = 0,
                  pred_key: str = 'pred_img',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+        super().__init__(collect_device=collect_device, prefix=prefix)  # MMagic's base: prepare(), sampler
         if str(convert_to).lower() not in ('y', 'gray'):
             raise ValueError(f"convert_to must be 'y' or 'gray', got {convert_to!r}")
         self.convert_to = str(convert_to).lower()

@@ -10,9 +10,9 @@ when the GT is a single image, and ``center_frame_only=True`` also cuts a full o
 import os.path as osp
 from typing import Optional, Sequence
 
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from mmagic.evaluation.metrics.base_sample_wise_metric import BaseSampleWiseMetric
 from mmagic.registry import METRICS
 from ..clip_table import average_per_clip, format_clip_table
 from ..functional import psnr, quantize_to_uint8, ssim
@@ -42,7 +42,7 @@ def frames_hwc(tensor):
 
 
 @METRICS.register_module()
-class ClipPSNRSSIM(BaseMetric):
+class ClipPSNRSSIM(BaseSampleWiseMetric):
     """PSNR and SSIM per frame -> mean per clip -> mean over clips (BasicSR functions, 8-bit output).
 
     Args:
@@ -57,6 +57,7 @@ class ClipPSNRSSIM(BaseMetric):
     Metrics: ``PSNR`` and ``SSIM`` (means over clips); the per-clip table goes to the log.
     """
 
+    metric = 'PSNR'  # MMagic's base class requires a name; both PSNR and SSIM are returned
     default_prefix = None
 
     def __init__(self,
@@ -68,7 +69,7 @@ class ClipPSNRSSIM(BaseMetric):
                  pred_key: str = 'pred_img',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+        super().__init__(collect_device=collect_device, prefix=prefix)  # MMagic's base: prepare(), sampler
         if convert_to is not None and str(convert_to).upper() != 'Y':
             raise ValueError(f"convert_to must be 'Y' or None, got {convert_to!r}")
         self.test_y_channel = convert_to is not None
