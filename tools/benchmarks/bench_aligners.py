@@ -52,7 +52,7 @@ def build(name, dim):
     elif name.startswith('FlowWarp-'):
         module = MODELS.build(dict(type='FlowWarp', mode=name.split('-')[1]))
     elif name == 'FGDC':
-        module = MODELS.build(dict(type='FlowGuidedDeformAlign', dim=dim))
+        module = MODELS.build(dict(type='FlowGuidedDeformAlign', dim=dim, deform_groups=6 if dim % 6 == 0 else 8))
     elif name == 'FGDA':
         module = MODELS.build(dict(type='FlowGuidedDeformAttention', dim=dim, num_heads=12 if 2 * dim % 12 == 0
                                    else 8))
@@ -72,6 +72,7 @@ def _status_kb(field):
 def worker(name, h, w, dim, mode, repeats):
     """Run one case in this (fresh) process; print a JSON line with the median time and peak memory."""
     import torch
+    torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '1')))
     torch.manual_seed(0)
     fn, module = build(name, dim)
     grad = mode == 'fwd+bwd'
@@ -112,8 +113,11 @@ def worker(name, h, w, dim, mode, repeats):
     print(json.dumps(dict(time_s=statistics.median(times), peak_mb=peak / 1024)))
 
 
-def run_case(name, h, w, dim, mode, repeats):
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536', PYTHONWARNINGS='ignore')
+def run_case(name, h, w, dim, mode, repeats, threads):
+    # one thread by default: on a shared 2-core machine two OpenMP threads per process get descheduled at
+    # every barrier and times swing 5-10x; a single thread gives repeatable ratios
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536', PYTHONWARNINGS='ignore', OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
     cmd = [sys.executable, __file__, '--worker', name, str(h), str(w), str(dim), mode, str(repeats)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith('{')]
@@ -134,7 +138,7 @@ def table(results, names):
             continue
 
         def ratio(a, b):
-            return f'{a / b:.2f}' if b > 0.05 else 'n/a'
+            return f'{a / b:.2f}' if b > 0 else 'n/a'
 
         rows.append(f'| {name} | {1e3 * r["time_s"]:.1f} | {r["peak_mb"]:.1f} | '
                     f'{ratio(r["time_s"], base["time_s"])} | {ratio(r["peak_mb"], base["peak_mb"])} | '
@@ -177,6 +181,9 @@ def main():
     parser.add_argument('--sizes', default=None, help="e.g. '64x64,180x320' (default: both; quick: 64x64)")
     parser.add_argument('--dims', default='64,120', help="channel counts, e.g. '120'")
     parser.add_argument('--modes', default='fwd,fwd+bwd', help="'fwd', 'fwd+bwd' or both")
+    parser.add_argument('--aligners', default=None, help=f"comma-separated subset of {','.join(ALIGNERS)} "
+                        '(the release and bilinear rows are always added: ratios need them)')
+    parser.add_argument('--threads', type=int, default=1, help='torch threads per case (default 1, see run_case)')
     parser.add_argument('--compile', action='store_true', help='add ImplicitWarp(compile=True) rows')
     parser.add_argument('--check-compile', action='store_true', help='only check the compiled core')
     parser.add_argument('--worker', nargs=6, help=argparse.SUPPRESS)
@@ -201,13 +208,20 @@ def main():
         sys.exit(2)
     repeats = args.repeats or (3 if args.quick else 5)
     names = ALIGNERS + (['ImplicitWarp-compile'] if args.compile else [])
+    if args.aligners:
+        wanted = set(args.aligners.split(','))
+        unknown = wanted - set(names)
+        if unknown:
+            print(f'error: unknown aligner(s) {sorted(unknown)}; choose from {names}', file=sys.stderr)
+            sys.exit(2)
+        names = [n for n in names if n in wanted | {BASELINE, BILINEAR}]
     with open('/proc/loadavg') as f:
         print(f'load average at start: {" ".join(f.read().split()[:3])}')
     for (h, w) in sizes:
         for dim in dims:
             for mode in modes:
-                results = {name: run_case(name, h, w, dim, mode, repeats) for name in names}
-                print(f'\n### LR {h}x{w}, C={dim}, {mode} (median of {repeats})\n')
+                results = {name: run_case(name, h, w, dim, mode, repeats, args.threads) for name in names}
+                print(f'\n### LR {h}x{w}, C={dim}, {mode} (median of {repeats}, {args.threads} thread(s))\n')
                 print(table(results, names), flush=True)
     with open('/proc/loadavg') as f:
         print(f'\nload average at end: {" ".join(f.read().split()[:3])}')

@@ -112,21 +112,29 @@ class ReferenceImplicitWarp(nn.Module):
             lin_idx = (row * w + col).reshape(n, h * w * ws2).long()
             wrp = torch.gather(y.reshape(n, cp, h * w), 2, lin_idx.unsqueeze(1).repeat(1, cp, 1))
             wrp = wrp * inside.reshape(n, 1, h * w * ws2).to(wrp.dtype)
-        wrp = wrp.permute(0, 2, 1).reshape(n, h * w, ws2, cp)
+        # each intermediate keeps its own name, as in the release, so the same tensors are live at the peak
+        # (SPEC 1.6: tokens, tokens + PE, the repeated bias, K, V, x, x + PE, Q, scaled Q)
+        tokens = wrp.permute(0, 2, 1).reshape(n * h * w, ws2, cp)
+        del wrp
         if self.pe_wrp:
-            wrp = wrp + self.position_bias.repeat(n, h * w, 1).reshape(n, h * w, ws2, cp)
-        wrp = wrp.reshape(n * h * w, ws2, cp)
+            bias_rep = self.position_bias.repeat(n, h * w, 1).reshape(n * h * w, ws2, cp)
+            tokens_pe = tokens + bias_rep
+        else:
+            tokens_pe = tokens
 
-        x = x.flatten(2).permute(0, 2, 1)  # (n, hw, cp)
+        x_rows = x.flatten(2).permute(0, 2, 1)  # (n, hw, cp)
         if self.pe_x:
-            x = x + sine_pe_points(grid_off, self.pe_dim // 2, self.pe_temp, self.window_size + 1e-6)
-        x = x.reshape(n * h * w, 1, cp)
+            x_pe = x_rows + sine_pe_points(grid_off, self.pe_dim // 2, self.pe_temp, self.window_size + 1e-6)
+        else:
+            x_pe = x_rows
+        x_pe = x_pe.reshape(n * h * w, 1, cp)
 
         nh, hd = self.num_heads, self.dim // self.num_heads
-        q = self.q(x).reshape(-1, 1, nh, hd).permute(0, 2, 1, 3)
-        k = self.k(wrp).reshape(-1, ws2, nh, hd).permute(0, 2, 1, 3)
-        v = self.v(wrp).reshape(-1, ws2, nh, hd).permute(0, 2, 1, 3)
-        attn = (q * self.scale) @ k.transpose(-2, -1)
+        q = self.q(x_pe).reshape(-1, 1, nh, hd).permute(0, 2, 1, 3)
+        k = self.k(tokens_pe).reshape(-1, ws2, nh, hd).permute(0, 2, 1, 3)
+        v = self.v(tokens_pe).reshape(-1, ws2, nh, hd).permute(0, 2, 1, 3)
+        q_scaled = q * self.scale
+        attn = q_scaled @ k.transpose(-2, -1)
         attn = attn.softmax(dim=-1)
         out = (attn @ v).transpose(1, 2).reshape(n, h * w, self.dim)
         return out.permute(0, 2, 1).reshape(n, self.dim, h, w)

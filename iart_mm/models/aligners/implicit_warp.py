@@ -131,7 +131,7 @@ class ImplicitWarp(nn.Module):
                 f'padding={self.padding!r}')
 
     def _window_index(self, flow, n, h, w):
-        """Flat rows (P, S) of the window slots, their 0/1 mask for zeros padding, and float32 offsets (P, 2)."""
+        """Flat rows (S, P) of the window slots, their 0/1 mask for zeros padding, and float32 offsets (P, 2)."""
         device = flow.device
         rows = torch.arange(h, dtype=flow.dtype, device=device).view(1, h, 1)
         cols = torch.arange(w, dtype=flow.dtype, device=device).view(1, 1, w)
@@ -146,12 +146,30 @@ class ImplicitWarp(nn.Module):
             mask = (slot_y >= 0) & (slot_y < h) & (slot_x >= 0) & (slot_x < w)
         batch = torch.arange(n, device=device).repeat_interleave(h * w).view(-1, 1) * (h * w)
         idx = batch + slot_y.clamp_(0, h - 1) * w + slot_x.clamp_(0, w - 1)
-        return idx, mask, offset
+        # slot-major (S, P): each slot's rows are one contiguous index vector
+        return idx.t().contiguous(), None if mask is None else mask.t().contiguous(), offset
 
     def _projection_weight(self, linear):
         """Weight acting on C-channel features: the pe_dim/dim tiled copies fold into one block sum."""
         tiles = self.pe_dim // self.dim
         return linear.weight if tiles == 1 else linear.weight.view(self.dim, tiles, self.dim).sum(1)
+
+    def _scaled_queries(self, feat_current, offset):
+        """(P, C) queries ``scale * q(x + PE(offset))``, built in place where autograd allows it."""
+        n, c, h, w = feat_current.shape
+        x = feat_current.permute(0, 2, 3, 1)  # (n, h, w, C) view, no copy
+        if not self.pe_queries:
+            q = torch.nn.functional.linear(x, self._projection_weight(self.q), self.q.bias)
+        else:
+            q_pe = sine_encoding(offset, self.pe_dim // 2, self.pe_temp, self.window_size + 1e-6)
+            if not torch.is_autocast_enabled(x.device.type):
+                q_pe = q_pe.to(self.q.weight.dtype)  # a half-precision module gets a half PE
+            if self.pe_dim == self.dim:
+                q = self.q(q_pe.view(n, h, w, c).add_(x))  # x + PE, summed into the PE's fresh buffer
+            else:
+                q = torch.nn.functional.linear(x, self._projection_weight(self.q)) + self.q(q_pe).view(n, h, w, -1)
+        # the linear's backward needs its input, not its output, so scaling in place is autograd-safe
+        return q.mul_(self.scale).reshape(n * h * w, self.dim)
 
     def forward(self, feat_neighbor, feat_current, flow):
         """Align ``feat_neighbor`` to ``feat_current``.
@@ -175,33 +193,23 @@ class ImplicitWarp(nn.Module):
         coord_dtype = torch.float64 if flow.dtype == torch.float64 else torch.float32
         idx, mask, offset = self._window_index(flow.to(coord_dtype), n, h, w)
 
+        # queries first: their temporaries are gone before the (P, 2C) keys/values exist
+        q = self._scaled_queries(feat_current, offset)
         # keys/values: one projection per neighbour pixel; the slot PE and bias become (S, C) constants
+        # (two linears on one channels-last copy: slices of a fused (P, 2C) output would each get a full-size
+        # zero-padded gradient in backward)
         y_rows = feat_neighbor.permute(0, 2, 3, 1).reshape(n * h * w, c)
-        wk, wv = self._projection_weight(self.k), self._projection_weight(self.v)
-        kv = torch.nn.functional.linear(y_rows, torch.cat((wk, wv), 0))
+        k_rows = torch.nn.functional.linear(y_rows, self._projection_weight(self.k))
+        v_rows = torch.nn.functional.linear(y_rows, self._projection_weight(self.v))
         del y_rows
-        k_rows, v_rows = kv[:, :c], kv[:, c:]
-        num_slots = self.window_size**2
-        pe = self.position_bias[0] if self.pe_keys else self.position_bias.new_zeros(num_slots, self.pe_dim)
+        pe = self.position_bias[0]
+        pe = pe if self.pe_keys else torch.zeros_like(pe)
         k_bias = self.k(pe).to(k_rows.dtype)
         v_bias = self.v(pe).to(v_rows.dtype)
-
-        x_rows = feat_current.permute(0, 2, 3, 1).reshape(n * h * w, c)
-        if self.pe_queries:
-            q_pe = sine_encoding(offset, self.pe_dim // 2, self.pe_temp, self.window_size + 1e-6)
-            if not torch.is_autocast_enabled(x_rows.device.type):
-                q_pe = q_pe.to(self.q.weight.dtype)  # a half-precision module gets a half PE
-            if self.pe_dim == self.dim:
-                q = self.q(x_rows + q_pe)
-            else:
-                q = torch.nn.functional.linear(x_rows, self._projection_weight(self.q)) + self.q(q_pe)
-        else:
-            q = torch.nn.functional.linear(x_rows, self._projection_weight(self.q), self.q.bias)
-        del x_rows
-        q = (q * self.scale).to(k_rows.dtype)
+        q = q.to(k_rows.dtype)
 
         out = window_attention(q, k_rows, v_rows, idx, k_bias, v_bias, mask, self.num_heads, self._core)
-        del q, kv, k_rows, v_rows
+        del q, k_rows, v_rows
         return out.view(n, h, w, c).permute(0, 3, 1, 2).contiguous().to(
             out.dtype if torch.is_autocast_enabled(feat_current.device.type) else out_dtype)
 

@@ -5,30 +5,33 @@ The slot-dependent key/value constants (the projected key PE plus the bias) are 
 projected once per neighbour pixel instead of once per (pixel, slot). The S-way softmax and the weighted sum run
 slot by slot on (P, C) temporaries, never building (P, S, C) tensors, and the backward recomputes the gathers
 instead of saving them: grad mode keeps Q, K, V (what the projections need anyway), the int64 index and the
-(P, heads, S) attention weights.
+(S, P, heads) attention weights.
 """
 import torch
 
 
 def _gather_slot(table, idx, slot, mask):
-    """Rows ``table[idx[:, slot]]`` (times the slot's 0/1 mask): a fresh (P, C) tensor."""
-    rows = table.index_select(0, idx[:, slot])
+    """Rows ``table[idx[slot]]`` (times the slot's 0/1 mask): a fresh (P, C) tensor.
+
+    ``embedding`` is the fastest CPU row gather (about 3x ``index_select`` on 2 cores).
+    """
+    rows = torch.nn.functional.embedding(idx[slot], table)
     if mask is not None:
-        rows.mul_(mask[:, slot:slot + 1].to(rows.dtype))
+        rows.mul_(mask[slot, :, None].to(rows.dtype))
     return rows
 
 
 def _slot_constant_dot(x, bias, num_heads, dtype):
-    """Per-head dot products of (P, C) rows with each slot constant (S, C) -> (P, heads, S)."""
+    """Per-head dot products of (P, C) rows with each slot constant (S, C) -> (S, P, heads)."""
     p, c = x.shape
-    return torch.einsum('phd,shd->phs', x.view(p, num_heads, -1).to(dtype),
+    return torch.einsum('phd,shd->sph', x.view(p, num_heads, -1).to(dtype),
                         bias.view(-1, num_heads, c // num_heads).to(dtype))
 
 
 def _slot_constant_mix(weights, bias, dtype):
-    """sum_s weights[p, h, s] * bias[s, h*d:(h+1)*d] -> (P, C), the slot constants' share of a weighted sum."""
-    p, num_heads, num_slots = weights.shape
-    return torch.einsum('phs,shd->phd', weights.to(dtype), bias.view(num_slots, num_heads, -1).to(dtype)).reshape(
+    """sum_s weights[s, p, h] * bias[s, h*d:(h+1)*d] -> (P, C), the slot constants' share of a weighted sum."""
+    num_slots, p, num_heads = weights.shape
+    return torch.einsum('sph,shd->phd', weights.to(dtype), bias.view(num_slots, num_heads, -1).to(dtype)).reshape(
         p, -1)
 
 
@@ -49,26 +52,27 @@ def window_attention_forward(q, k, v, idx, k_bias, v_bias, mask, num_heads):
     Args:
         q (Tensor): (P, C) queries, already scaled.
         k, v (Tensor): (M, C) projected neighbour rows (no bias, no PE).
-        idx (Tensor): (P, S) int64 rows of k/v read by each slot.
+        idx (Tensor): (S, P) int64 rows of k/v read by each slot.
         k_bias, v_bias (Tensor): (S, C) per-slot constants (projected key PE + bias).
-        mask (Tensor | None): (P, S) 0/1 per slot (zeros padding) or None.
+        mask (Tensor | None): (S, P) 0/1 per slot (zeros padding) or None.
         num_heads (int): heads; C must be a multiple.
 
     Returns:
-        tuple[Tensor, Tensor]: output (P, C) in v's dtype and attention (P, heads, S) in float32 (float64 for float64 inputs).
+        tuple[Tensor, Tensor]: output (P, C) in v's dtype and attention (S, P, heads) in float32 (float64 for
+        float64 inputs).
     """
-    num_slots = idx.shape[1]
+    num_slots = idx.shape[0]
     p, c = q.shape
     acc_dtype = _accumulation_dtype(v.dtype)
     # q . (K[idx] + k_bias[s]) = q . K[idx] + q . k_bias[s]: the constants never get added to (P, C) rows
-    logits = torch.stack([_per_head_dot(q, _gather_slot(k, idx, s, mask), num_heads) for s in range(num_slots)],
-                         dim=-1)
+    # slots lead (S, P, heads): a softmax over a leading axis vectorises, one over a last axis of 4 does not
+    logits = torch.stack([_per_head_dot(q, _gather_slot(k, idx, s, mask), num_heads) for s in range(num_slots)])
     logits += _slot_constant_dot(q, k_bias, num_heads, logits.dtype)
-    attn = logits.softmax(dim=-1)
+    attn = logits.softmax(dim=0)
     out = _slot_constant_mix(attn, v_bias, acc_dtype)
     for s in range(num_slots):
         rows = _gather_slot(v, idx, s, mask).view(p, num_heads, -1)
-        out.view(p, num_heads, -1).addcmul_(rows, attn[:, :, s, None].to(rows.dtype))
+        out.view(p, num_heads, -1).addcmul_(rows, attn[s, :, :, None].to(rows.dtype))
     return out.to(v.dtype), attn
 
 
@@ -87,7 +91,7 @@ class WindowAttention(torch.autograd.Function):
         q, k, v, idx, k_bias, v_bias, mask, attn = ctx.saved_tensors
         heads = ctx.num_heads
         p, c = q.shape
-        num_slots = idx.shape[1]
+        num_slots = idx.shape[0]
         need_q, need_k, need_v, _, need_kb, need_vb = ctx.needs_input_grad[:6]
         grad_out = grad_out.contiguous()
         go = grad_out.view(p, heads, -1)
@@ -99,24 +103,24 @@ class WindowAttention(torch.autograd.Function):
         grad_vb = torch.zeros(v_bias.shape, dtype=work, device=v.device) if need_vb else None
         for s in range(num_slots):
             rows = _gather_slot(v, idx, s, mask)
-            grad_attn[:, :, s] = _per_head_dot(grad_out, rows, heads)
+            grad_attn[s] = _per_head_dot(grad_out, rows, heads)
             if need_v or need_vb:
-                g_rows = (go.to(work) * attn[:, :, s, None].to(work)).view(p, c)
+                g_rows = (go.to(work) * attn[s, :, :, None].to(work)).view(p, c)
                 if need_vb:
                     grad_vb[s] = g_rows.sum(0)
                 if need_v:
                     if mask is not None:
-                        g_rows.mul_(mask[:, s:s + 1].to(work))
-                    grad_v.index_add_(0, idx[:, s], g_rows)
+                        g_rows.mul_(mask[s, :, None].to(work))
+                    grad_v.index_add_(0, idx[s], g_rows)
         grad_attn += _slot_constant_dot(grad_out, v_bias, heads, grad_attn.dtype)
-        grad_logits = attn * (grad_attn - (attn * grad_attn).sum(-1, keepdim=True))
+        grad_logits = attn * (grad_attn - (attn * grad_attn).sum(0, keepdim=True))
 
         grad_q = _slot_constant_mix(grad_logits, k_bias, work) if need_q else None
         grad_k = torch.zeros(k.shape, dtype=work, device=k.device) if need_k else None
         grad_kb = torch.zeros(k_bias.shape, dtype=work, device=k.device) if need_kb else None
         qh = q.view(p, heads, -1)
         for s in range(num_slots):
-            gl = grad_logits[:, :, s, None].to(work)
+            gl = grad_logits[s, :, :, None].to(work)
             if need_q:
                 rows = _gather_slot(k, idx, s, mask).view(p, heads, -1)
                 grad_q.view(p, heads, -1).addcmul_(rows.to(work), gl)
@@ -126,8 +130,8 @@ class WindowAttention(torch.autograd.Function):
                     grad_kb[s] = g_rows.sum(0)
                 if need_k:
                     if mask is not None:
-                        g_rows.mul_(mask[:, s:s + 1].to(work))
-                    grad_k.index_add_(0, idx[:, s], g_rows)
+                        g_rows.mul_(mask[s, :, None].to(work))
+                    grad_k.index_add_(0, idx[s], g_rows)
 
         def cast(grad, like):
             return None if grad is None else grad.to(like.dtype)
