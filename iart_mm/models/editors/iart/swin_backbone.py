@@ -8,12 +8,11 @@ never-used ``conv_first``, ``conv_first_feat`` and ``conv_before_upsample`` are 
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmengine.model.weight_init import trunc_normal_
 
-from .window_attention import (WindowAttention3D, shift_window_mask, window_partition,
-                               window_reverse)
+from .fused_window_attention import fused_shifted_window_attention
+from .window_attention import WindowAttention3D
 
 
 class DropPath(nn.Module):
@@ -62,29 +61,8 @@ class SwinBlock3D(nn.Module):
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
 
     def _attention(self, x):
-        b, t, h, w, c = x.shape
-        wt, wh, ww = self.window_size
-        x = self.norm1(x)
-        pad_t, pad_h, pad_w = (-t) % wt, (-h) % wh, (-w) % ww
-        if pad_t or pad_h or pad_w:
-            x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))
-        _, tp, hp, wp, _ = x.shape
-        mask = None
-        # A roll by a multiple of the axis length is the identity (the release's temporal shift of 3 on
-        # 3 frames): skip it, the mask below still covers the shift on every axis.
-        dims = tuple(d for d, s, n in zip((1, 2, 3), self.shift_size, (tp, hp, wp)) if s % n)
-        shifts = tuple(self.shift_size[d - 1] for d in dims)
-        if any(s > 0 for s in self.shift_size):
-            mask = shift_window_mask((tp, hp, wp), self.window_size, self.shift_size, x.device)
-        if dims:
-            x = torch.roll(x, shifts=tuple(-s for s in shifts), dims=dims)
-        windows = self.attn(window_partition(x, self.window_size), mask=mask)
-        x = window_reverse(windows, self.window_size, b, tp, hp, wp)
-        if dims:
-            x = torch.roll(x, shifts=shifts, dims=dims)
-        if tp != t or hp != h or wp != w:
-            x = x[:, :t, :h, :w, :]
-        return x
+        """(shifted) window attention of LN1(x) for x (b, t, h, w, c), through the fused SDPA path."""
+        return fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size)
 
     def forward(self, x):
         """x: (b, t, h, w, C) -> (b, t, h, w, C)."""

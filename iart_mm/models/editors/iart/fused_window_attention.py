@@ -1,0 +1,205 @@
+"""Fused 3-D window attention for the IART Swin blocks: one SDPA call with bias and shift mask pre-folded.
+
+The release adds, per block call, ``table[index]`` (the relative-position bias) and the shifted-window mask to
+explicit (windows, heads, N, N) logits. Here they are folded into additive float masks handed to
+``torch.nn.functional.scaled_dot_product_attention``. Only the last window along a shifted axis straddles two
+regions, and its region pattern depends on the window and shift only, never on the clip size. So the windows
+are grouped by category (interior, last column, last row, corner: a cached permutation, shared by all blocks),
+and each group is ONE SDPA call with a broadcast (1, heads, N, N) mask = bias + that category's -100/0 mask.
+An unshifted block is a single group with the bias alone.
+
+The masks are cached on the attention module (at most 4 x heads x N x N floats, 3.5 MB for IART's shifted
+blocks, 0.9 MB for unshifted ones, whatever the clip size), keyed by device, dtype and by the bias table's
+storage and in-place version counter, so an optimizer step or ``load_state_dict`` invalidates them. They are
+only cached when no gradient can flow to the table (eval / ``no_grad`` / frozen table); in training they are
+rebuilt per call so the table still receives gradients.
+
+A roll by a multiple of the axis length is the identity: the release's temporal shift (3 on 3 frames) is
+dropped; the mask still accounts for it (it yields a single region along t, as in the release).
+
+Backends (torch 2.14, ``python tools/benchmarks/bench_models.py --sdpa-backends``): on CPU, SDPA with a float
+mask runs the fused flash-attention CPU kernel (``aten::_scaled_dot_product_flash_attention_for_cpu``) at head
+dim 20 already; padding to 24 was slower (0.128 s vs 0.115 s for 384 x 192 x 192 with a mask), so there is no
+padding. On CUDA (not measured, no GPU here): the flash kernel takes no float mask, so SDPA would pick the
+memory-efficient kernel, whose head-dim alignment rule may require a multiple of 8 in half precision; if a
+profile there shows the math fallback, pad q/k/v to 24 with zeros (scores and outputs are unchanged: slice the
+output back to 20).
+"""
+import torch
+import torch.nn.functional as F
+
+from .window_attention import window_partition, window_reverse
+
+_SHIFT_MASK_VALUE = -100.0
+
+
+def shift_region_mask(padded_size, window_size, shift_size):
+    """The full -100/0 shifted-window mask (nW, N, N), assembled from the per-category masks.
+
+    Equals the release's mask for a padded (t, h, w) clip; used to check the category decomposition.
+    """
+    cats = _window_categories(padded_size, window_size, shift_size)
+    return torch.stack([_category_region_mask(c, window_size, shift_size) for c in cats.tolist()])
+
+
+def _window_categories(padded_size, window_size, shift_size):
+    """Per window (row-major over the window grid), which axes it is the shifted last window of, as bits.
+
+    Only the last window along a shifted axis straddles two regions, and its pattern depends on the window and
+    shift only, so there are at most 8 distinct masks (4 for IART: interior, last column, last row, corner).
+    """
+    grid = [length // win for length, win in zip(padded_size, window_size)]
+    cats = torch.zeros(grid, dtype=torch.int64)
+    for axis, (count, shift) in enumerate(zip(grid, shift_size)):
+        if shift > 0:
+            index = [slice(None)] * 3
+            index[axis] = count - 1
+            cats[tuple(index)] += 1 << axis
+    return cats.flatten()
+
+
+def _category_region_mask(category, window_size, shift_size):
+    """-100/0 (N, N) mask of one window category (see :func:`_window_categories`); the release's regions."""
+    ids = None
+    for axis, (win, shift) in enumerate(zip(window_size, shift_size)):
+        axis_ids = torch.zeros(win, dtype=torch.int64)
+        if category >> axis & 1:
+            # positions [0, win-shift) fall in region [L-ws, L-shift), the rest in [L-shift, L)
+            axis_ids[:] = 2
+            axis_ids[:max(win - shift, 0)] = 1
+        ids = axis_ids if ids is None else ids[..., None] * 3 + axis_ids
+    ids = ids.flatten()
+    mask = torch.zeros(ids.numel(), ids.numel())
+    return mask.masked_fill_(ids[:, None] != ids[None, :], _SHIFT_MASK_VALUE)
+
+
+_LAYOUTS = {}
+
+
+def _window_layout(batch, padded_size, window_size, shift_size):
+    """Cached (perm, inverse perm, [(category, start, end)]) grouping the b * nW windows by category."""
+    key = (batch, tuple(padded_size), tuple(window_size), tuple(shift_size))
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        if len(_LAYOUTS) >= 32:
+            _LAYOUTS.clear()
+        cats = _window_categories(padded_size, window_size, shift_size).repeat(batch)
+        order = torch.argsort(cats, stable=True)
+        counts = torch.bincount(cats[order])
+        groups, start = [], 0
+        for category, count in enumerate(counts.tolist()):
+            if count:
+                groups.append((category, start, start + count))
+                start += count
+        identity = len(groups) == 1
+        layout = (None if identity else order, None if identity else torch.argsort(order), groups)
+        _LAYOUTS[key] = layout
+    return layout
+
+
+def _build_mask(attn, n, category, shift_size, device, dtype):
+    index = attn.relative_position_index[:n, :n].reshape(-1)
+    bias = attn.relative_position_bias_table[index].reshape(n, n, -1).permute(2, 0, 1)  # heads, N, N
+    if category:
+        bias = bias + _category_region_mask(category, attn.window_size, shift_size).to(bias.device)
+    return bias.unsqueeze(0).to(device=device, dtype=dtype).contiguous()  # 1, heads, N, N
+
+
+def folded_attention_mask(attn, n, category, shift_size, device, dtype):
+    """Bias + the category's shift mask, as one additive (1, heads, N, N) mask; cached unless grad reaches it.
+
+    Args:
+        attn: a window-attention module with ``relative_position_bias_table`` (table, heads),
+            ``relative_position_index`` (N, N) and ``window_size`` (wt, wh, ww).
+        n (int): tokens per window.
+        category (int): window category bits (0: no shift boundary inside the window).
+        shift_size (tuple[int]): the block's (st, sh, sw).
+
+    The cache lives on the module (one entry per category: at most 4 x heads x N x N floats for IART, 3.5 MB
+    per shifted block), is independent of the clip size, and is keyed by the table's storage and in-place
+    version so an optimizer step or ``load_state_dict`` rebuilds it.
+    """
+    table = attn.relative_position_bias_table
+    if table.requires_grad and torch.is_grad_enabled():
+        return _build_mask(attn, n, category, shift_size, device, dtype)
+    key = (n, category, tuple(shift_size) if category else None, device, dtype, table.data_ptr(), table._version,
+           attn.relative_position_index._version)
+    cache = attn.__dict__.setdefault('_folded_mask_cache', {})
+    mask = cache.get(key)
+    if mask is None:
+        if len(cache) >= 16:  # stale versions / dtypes: keep it bounded
+            cache.clear()
+        with torch.no_grad():
+            mask = _build_mask(attn, n, category, shift_size, device, dtype)
+        cache[key] = mask
+    return mask
+
+
+def fused_window_attention(attn, windows, padded_size, shift_size):
+    """softmax(q k^T * scale + bias + shift mask) v, then ``attn.proj``, for the windows of a padded clip.
+
+    Windows are grouped by mask category (a cached permutation, identity for unshifted blocks) and each group
+    is one SDPA call with a broadcast (1, heads, N, N) mask, so no (nW, heads, N, N) tensor is ever built.
+
+    Args:
+        attn: module with ``qkv`` Linear(C, 3C), ``proj`` Linear(C, C), ``num_heads``, ``scale``,
+            ``window_size``, ``relative_position_bias_table``, ``relative_position_index`` (the layout of
+            ``WindowAttention3D``).
+        windows (Tensor): (b * nW, N, C) from :func:`window_partition` of the (rolled) padded clip.
+        padded_size (tuple[int]): padded (t, h, w) of that clip.
+        shift_size (tuple[int]): the block's shift, (0, 0, 0) for unshifted blocks.
+
+    Returns:
+        Tensor: (b * nW, N, C).
+    """
+    bw, n, c = windows.shape
+    heads = attn.num_heads
+    nw = 1
+    for length, win in zip(padded_size, attn.window_size):
+        nw *= length // win
+    perm, inverse, groups = _window_layout(bw // nw, padded_size, attn.window_size, shift_size)
+    if perm is not None:
+        perm, inverse = perm.to(windows.device), inverse.to(windows.device)
+        windows = windows.index_select(0, perm)
+    qkv = attn.qkv(windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv.unbind(0)  # bw, heads, N, d
+    outs = []
+    for category, start, end in groups:
+        mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)
+        outs.append(
+            F.scaled_dot_product_attention(
+                q[start:end], k[start:end], v[start:end], attn_mask=mask, scale=attn.scale))
+    out = outs[0] if len(outs) == 1 else torch.cat(outs)
+    out = attn.proj(out.transpose(1, 2).reshape(bw, n, c))
+    return out if perm is None else out.index_select(0, inverse)
+
+
+def fused_shifted_window_attention(attn, x, shift_size):
+    """The attention half of a Swin block on an already normalised clip: pad, roll, attend, unroll, crop.
+
+    Args:
+        attn: the block's window-attention module (see :func:`fused_window_attention`).
+        x (Tensor): (b, t, h, w, C), i.e. ``norm1(input)``.
+        shift_size (tuple[int]): the block's (st, sh, sw).
+
+    Returns:
+        Tensor: (b, t, h, w, C), to be added to the block input.
+    """
+    b, t, h, w, c = x.shape
+    wt, wh, ww = attn.window_size
+    pad_t, pad_h, pad_w = (-t) % wt, (-h) % wh, (-w) % ww
+    if pad_t or pad_h or pad_w:
+        x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))  # zeros, not masked (as the release)
+    padded = x.shape[1:4]
+    # Skip identity rolls (the temporal shift of a full window); the mask still follows the release regions.
+    dims = tuple(d for d, s, size in zip((1, 2, 3), shift_size, padded) if s % size)
+    shifts = tuple(shift_size[d - 1] for d in dims)
+    if dims:
+        x = torch.roll(x, shifts=tuple(-s for s in shifts), dims=dims)
+    out = fused_window_attention(attn, window_partition(x, attn.window_size), tuple(padded), tuple(shift_size))
+    out = window_reverse(out, attn.window_size, b, *padded)
+    if dims:
+        out = torch.roll(out, shifts=shifts, dims=dims)
+    if pad_t or pad_h or pad_w:
+        out = out[:, :t, :h, :w]
+    return out

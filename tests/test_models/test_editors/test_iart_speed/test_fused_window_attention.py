@@ -1,0 +1,92 @@
+"""Fused window attention == the release's unfused block attention (shifted/unshifted, padded, odd sizes)."""
+import sys
+
+import pytest
+import torch
+
+from iart_mm.models.editors.iart.fused_window_attention import (folded_attention_mask,
+                                                                 fused_shifted_window_attention,
+                                                                 shift_region_mask)
+from tests.conftest import REPO_DIR
+
+sys.path.insert(0, str(REPO_DIR / 'tools' / 'benchmarks'))
+from reference_iart import ReleaseSwinBlock, compute_mask  # noqa: E402
+
+
+def release_block(dim=12, heads=3, window=(3, 4, 4), shifted=True):
+    shift = (window[0], window[1] // 2, window[2] // 2) if shifted else (0, 0, 0)
+    block = ReleaseSwinBlock(dim, heads, window, shift).eval()
+    with torch.no_grad():
+        block.attn.relative_position_bias_table.normal_()  # non-trivial bias (the default init is zeros)
+    return block, shift
+
+
+def release_attention(block, x):
+    ws = block.window_size
+    tp, hp, wp = (-(-s // k) * k for s, k in zip(x.shape[1:4], ws))
+    mask = compute_mask(tp, hp, wp, tuple(ws), (ws[0], ws[1] // 2, ws[2] // 2), x.device)
+    return block.attention(x, mask)
+
+
+@pytest.mark.parametrize('shifted', [False, True])
+@pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (3, 4, 12)])
+def test_fused_equals_release(shifted, size):
+    block, shift = release_block(shifted=shifted)
+    x = torch.randn(2, *size, 12)
+    with torch.no_grad():
+        expected = release_attention(block, x)
+        got = fused_shifted_window_attention(block.attn, x, shift)
+        again = fused_shifted_window_attention(block.attn, x, shift)  # from the cached mask
+    assert got.shape == expected.shape == x.shape
+    assert (got - expected).abs().max().item() <= 1e-5
+    assert torch.equal(got, again)
+    if x.shape[0] > 1:  # the batch elements are independent
+        with torch.no_grad():
+            single = fused_shifted_window_attention(block.attn, x[1:], shift)
+        assert (single - got[1:]).abs().max().item() <= 1e-5
+
+
+def test_region_mask_matches_release():
+    for size in [(3, 8, 8), (3, 16, 12), (6, 8, 8)]:
+        for shift in [(3, 2, 2), (1, 2, 3)]:
+            expected = compute_mask(*size, (3, 4, 4), shift, torch.device('cpu'))
+            assert torch.equal(shift_region_mask(size, (3, 4, 4), shift), expected)
+
+
+def test_cache_reused_in_eval_and_invalidated_by_weight_change():
+    block, shift = release_block()
+    with torch.no_grad():
+        m1 = folded_attention_mask(block.attn, 48, 6, shift, torch.device('cpu'), torch.float32)
+        assert folded_attention_mask(block.attn, 48, 6, shift, torch.device('cpu'), torch.float32) is m1
+        block.attn.relative_position_bias_table.add_(1.0)  # in-place, as an optimizer step / load_state_dict
+        m2 = folded_attention_mask(block.attn, 48, 6, shift, torch.device('cpu'), torch.float32)
+    assert m2 is not m1
+    assert torch.allclose(m2, m1 + 1.0)
+
+
+def test_training_gradients_reach_the_bias_table():
+    block, shift = release_block()
+    block.train()
+    x = torch.randn(1, 3, 8, 8, 12)
+    fused_shifted_window_attention(block.attn, x, shift).square().sum().backward()
+    fused_grad = block.attn.relative_position_bias_table.grad.clone()
+    block.zero_grad()
+    release_attention(block, x).square().sum().backward()
+    expected = block.attn.relative_position_bias_table.grad
+    assert fused_grad.abs().sum() > 0
+    assert torch.allclose(fused_grad, expected, atol=1e-4, rtol=1e-4)
+    assert '_folded_mask_cache' not in block.attn.__dict__
+
+
+@pytest.mark.parametrize('shifted', [False, True])
+def test_drop_in_for_the_library_swin_block(shifted):
+    """Same parameters and numbers as ``SwinBlock3D``'s own attention (the call the lead will replace)."""
+    from iart_mm.models.editors.iart.swin_backbone import SwinBlock3D
+    release, shift = release_block(shifted=shifted)
+    block = SwinBlock3D(12, 3, (3, 4, 4), shift).eval()
+    block.load_state_dict(release.state_dict())
+    x = torch.randn(1, 3, 9, 10, 12)
+    with torch.no_grad():
+        expected = block._attention(x)
+        got = fused_shifted_window_attention(block.attn, block.norm1(x), block.shift_size)
+    assert (got - expected).abs().max().item() <= 1e-5

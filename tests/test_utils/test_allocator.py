@@ -1,0 +1,33 @@
+"""tune_malloc_for_inference: runs, is idempotent, is a no-op off glibc."""
+import platform
+import subprocess
+import sys
+
+from iart_mm.utils import allocator
+
+
+def test_runs_and_is_idempotent_in_a_fresh_process():
+    # A fresh process so this test does not change the allocator of the test session.
+    # Loaded by path: importing the ``iart_mm`` package would pull in all of MMagic (slow).
+    code = ('import importlib.util as u; s = u.spec_from_file_location("a", {!r}); m = u.module_from_spec(s); '
+            's.loader.exec_module(m); t = m.tune_malloc_for_inference; '
+            'a = t(); b = t(); x = bytearray(64 << 20); del x; print(a, b, t())').format(allocator.__file__)
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
+    expected = 'True' if platform.libc_ver()[0] == 'glibc' else 'False'
+    assert out[-3:] == [expected] * 3
+
+
+def test_no_op_without_glibc(monkeypatch):
+    monkeypatch.setattr(allocator, '_applied', False)
+    monkeypatch.setattr(allocator.platform, 'libc_ver', lambda: ('', ''))
+    assert allocator.tune_malloc_for_inference() is False
+    assert allocator._applied is False
+
+
+def test_env_equivalent():
+    assert allocator.malloc_env() == {
+        'MALLOC_MMAP_MAX_': '0',
+        'MALLOC_TRIM_THRESHOLD_': '17179869184',
+        'MALLOC_TOP_PAD_': '1073741824'
+    }
+
