@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Shared by dist_train.sh / dist_test.sh: run a tool under torchrun on NPROC processes of this node.
+#   tools/torchrun.sh TOOL.py NPROC [tool args]
+# Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT (default 29500) as in MMagic; PYTHON picks the interpreter.
+set -e
+TOOL=$1
+NPROC=$2
+shift 2
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+exec "${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="${NNODES:-1}" \
+    --node_rank="${NODE_RANK:-0}" \
+    --master_addr="${MASTER_ADDR:-127.0.0.1}" \
+    --nproc_per_node="$NPROC" \
+    --master_port="${PORT:-29500}" \
+    "$(dirname "$0")/$TOOL" "$@" --launcher pytorch
