@@ -70,6 +70,7 @@ build_mmcv() {
 }
 
 log "2/5 mmengine, mmagic (--no-deps) and requirements.txt"
+log "(pip may list mmagic's declared-but-unused dependencies, e.g. mediapipe, opencv-python, as missing: expected)"
 pipi --no-deps mmengine mmagic
 pipi -r "$here/requirements.txt"
 
