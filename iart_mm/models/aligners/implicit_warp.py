@@ -13,10 +13,46 @@ from mmagic.registry import MODELS
 from torch import nn
 
 from .contract import check_aligner_inputs, positive_int
-from .window_attention import window_attention, window_attention_forward
+from .window_attention import block_forward, window_attention
 
 WINDOW_PLACEMENTS = ('official', 'centered')
 PADDINGS = ('duplicate', 'zeros')
+
+
+def _sine_positions(points, num_feats, temperature, normalizer):
+    """(..., 2 * num_feats) angles [y / dim_t, x / dim_t] (times 2 pi / normalizer) and the (num_feats,) dim_t."""
+    dim_t = torch.arange(num_feats, dtype=torch.float32, device=points.device)
+    dim_t = temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / num_feats)
+    angles = (points / normalizer * (2 * math.pi))[..., None]
+    # a fresh (..., 2F) tensor, not a view: callers add to it in place (also through autograd)
+    pos = angles.new_empty((*points.shape[:-1], 2 * num_feats), dtype=torch.promote_types(angles.dtype,
+                                                                                              dim_t.dtype))
+    # division by dim_t (not multiplication by its inverse) keeps the release's last bits
+    torch.div(angles, dim_t, out=pos.view(*points.shape[:-1], 2, num_feats))
+    return pos, dim_t
+
+
+class _SineEncoding(torch.autograd.Function):
+    """The encoding with an analytic backward that saves only the points (autograd through the interleaving
+    would keep the angles and zero-fill two (..., 2F) gradients per call)."""
+
+    @staticmethod
+    def forward(ctx, points, num_feats, temperature, normalizer):
+        ctx.save_for_backward(points)
+        ctx.args = (num_feats, temperature, normalizer)
+        return sine_encoding(points, num_feats, temperature, normalizer)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (points, ) = ctx.saved_tensors
+        num_feats, temperature, normalizer = ctx.args
+        pos, dim_t = _sine_positions(points, num_feats, temperature, normalizer)
+        deriv = torch.empty_like(pos)
+        torch.cos(pos[..., 0::2], out=deriv[..., 0::2])  # d sin = cos
+        torch.sin(pos[..., 1::2], out=deriv[..., 1::2]).neg_()  # d cos = -sin
+        deriv.mul_(grad)
+        grad_points = (deriv.unflatten(-1, (2, num_feats)) / dim_t).sum(-1) * (2 * math.pi / normalizer)
+        return grad_points, None, None, None
 
 
 def sine_encoding(points, num_feats, temperature, normalizer):
@@ -24,21 +60,21 @@ def sine_encoding(points, num_feats, temperature, normalizer):
 
     Args:
         points (Tensor): (..., 2) float32 as (y, x).
-        num_feats (int): features per axis (pe_dim / 2).
+        num_feats (int): features per axis (pe_dim / 2), even.
         temperature (float): PE temperature.
         normalizer (float): points are divided by it, then multiplied by 2*pi.
 
     Returns:
         Tensor: (..., 2 * num_feats) float32.
     """
-    dim_t = torch.arange(num_feats, dtype=torch.float32, device=points.device)
-    # division by dim_t (not multiplication by its inverse) keeps the release's last bits
-    dim_t = temperature**(2 * torch.div(dim_t, 2, rounding_mode='floor') / num_feats)
-    halves = []
-    for axis in (0, 1):
-        pos = (points[..., axis] / normalizer * (2 * math.pi))[..., None] / dim_t
-        halves.append(torch.stack((pos[..., 0::2].sin(), pos[..., 1::2].cos()), dim=-1).flatten(-2))
-    return torch.cat(halves, dim=-1)
+    if torch.is_grad_enabled() and points.requires_grad:
+        return _SineEncoding.apply(points, num_feats, temperature, normalizer)
+    # (..., 2, F) = [y / dim_t, x / dim_t] is already the output order; num_feats is even, so the interleaved
+    # sin (even features) / cos (odd features) pattern is the parity of the flat feature index
+    pe, _ = _sine_positions(points, num_feats, temperature, normalizer)
+    torch.sin(pe[..., 0::2], out=pe[..., 0::2])  # in place: one buffer, no stack
+    torch.cos(pe[..., 1::2], out=pe[..., 1::2])
+    return pe
 
 
 def _check(condition, message):
@@ -70,8 +106,10 @@ class ImplicitWarp(nn.Module):
         padding (str): ``'duplicate'``: slot coordinates clamped to the frame (release); ``'zeros'``: slots
             outside the frame read a zero feature (their PE is still added, as in the release's 'zero' mode,
             but with the release's h/w mix-up fixed).
-        compile (bool): fuse the attention core with ``torch.compile`` (off by default; falls back to eager,
-            which gives the same numbers, if compiling fails).
+        compile (bool): fuse the per-block attention with ``torch.compile`` (off by default; falls back to
+            eager, which gives the same numbers, if compiling fails).
+        chunk (int | None): query pixels per cache-sized block of the attention core; None picks a default per
+            device (2048 on CPU, see ``window_attention.default_chunk``). Results do not depend on it.
     """
 
     def __init__(self,
@@ -86,7 +124,8 @@ class ImplicitWarp(nn.Module):
                  pe_queries=True,
                  window_placement='official',
                  padding='duplicate',
-                 compile=False):
+                 compile=False,
+                 chunk=None):
         super().__init__()
         pe_dim = dim if pe_dim is None else pe_dim
         positive_int('ImplicitWarp', 'dim', dim)
@@ -100,6 +139,8 @@ class ImplicitWarp(nn.Module):
         _check(window_placement in WINDOW_PLACEMENTS,
                f'window_placement must be one of {WINDOW_PLACEMENTS}, got {window_placement!r}')
         _check(padding in PADDINGS, f'padding must be one of {PADDINGS}, got {padding!r}')
+        _check(chunk is None or (isinstance(chunk, int) and chunk > 0), f'chunk must be a positive int or None, '
+               f'got {chunk!r}')
         self.dim = dim
         self.num_heads = num_heads
         self.window_size = window_size
@@ -120,9 +161,8 @@ class ImplicitWarp(nn.Module):
         self.q = nn.Linear(pe_dim, dim, bias=qkv_bias)
         self.k = nn.Linear(pe_dim, dim, bias=qkv_bias)
         self.v = nn.Linear(pe_dim, dim, bias=qkv_bias)
-        self._core = window_attention_forward
-        if compile:
-            self._core = _compiled_or_eager(window_attention_forward)
+        self.chunk = chunk
+        self._block = _compiled_or_eager(block_forward) if compile else block_forward
 
     def extra_repr(self):
         return (f'dim={self.dim}, num_heads={self.num_heads}, window_size={self.window_size}, '
@@ -131,7 +171,7 @@ class ImplicitWarp(nn.Module):
                 f'padding={self.padding!r}')
 
     def _window_index(self, flow, n, h, w):
-        """Flat rows (S, P) of the window slots, their 0/1 mask for zeros padding, and float32 offsets (P, 2)."""
+        """Flat rows (P, S) of the window slots, their 0/1 mask (P, S) for zeros padding, and float32 offsets (P, 2)."""
         device = flow.device
         rows = torch.arange(h, dtype=flow.dtype, device=device).view(1, h, 1)
         cols = torch.arange(w, dtype=flow.dtype, device=device).view(1, 1, w)
@@ -146,18 +186,24 @@ class ImplicitWarp(nn.Module):
             mask = (slot_y >= 0) & (slot_y < h) & (slot_x >= 0) & (slot_x < w)
         batch = torch.arange(n, device=device).repeat_interleave(h * w).view(-1, 1) * (h * w)
         idx = batch + slot_y.clamp_(0, h - 1) * w + slot_x.clamp_(0, w - 1)
-        # slot-major (S, P): each slot's rows are one contiguous index vector
-        return idx.t().contiguous(), None if mask is None else mask.t().contiguous(), offset
+        # pixel-major (P, S): a block of pixels reads one contiguous index vector
+        return idx, mask, offset
 
     def _projection_weight(self, linear):
         """Weight acting on C-channel features: the pe_dim/dim tiled copies fold into one block sum."""
         tiles = self.pe_dim // self.dim
         return linear.weight if tiles == 1 else linear.weight.view(self.dim, tiles, self.dim).sum(1)
 
-    def _scaled_queries(self, feat_current, offset):
-        """(P, C) queries ``scale * q(x + PE(offset))``, built in place where autograd allows it."""
-        n, c, h, w = feat_current.shape
-        x = feat_current.permute(0, 2, 3, 1)  # (n, h, w, C) view, no copy
+    def _scaled_queries(self, x, offset):
+        """Queries ``scale * q(x + PE(offset))``, built in place where autograd allows it.
+
+        Args:
+            x (Tensor): (..., C) current-frame features, channels last (any strides).
+            offset (Tensor): (..., 2) float32 (y, x) position of the sample inside its window.
+
+        Returns:
+            Tensor: (..., C) scaled queries.
+        """
         if not self.pe_queries:
             q = torch.nn.functional.linear(x, self._projection_weight(self.q), self.q.bias)
         else:
@@ -165,11 +211,11 @@ class ImplicitWarp(nn.Module):
             if not torch.is_autocast_enabled(x.device.type):
                 q_pe = q_pe.to(self.q.weight.dtype)  # a half-precision module gets a half PE
             if self.pe_dim == self.dim:
-                q = self.q(q_pe.view(n, h, w, c).add_(x))  # x + PE, summed into the PE's fresh buffer
+                q = self.q(q_pe.add_(x))  # x + PE, summed into the PE's fresh buffer
             else:
-                q = torch.nn.functional.linear(x, self._projection_weight(self.q)) + self.q(q_pe).view(n, h, w, -1)
+                q = torch.nn.functional.linear(x, self._projection_weight(self.q)) + self.q(q_pe)
         # the linear's backward needs its input, not its output, so scaling in place is autograd-safe
-        return q.mul_(self.scale).reshape(n * h * w, self.dim)
+        return q.mul_(self.scale)
 
     def forward(self, feat_neighbor, feat_current, flow):
         """Align ``feat_neighbor`` to ``feat_current``.
@@ -193,25 +239,32 @@ class ImplicitWarp(nn.Module):
         coord_dtype = torch.float64 if flow.dtype == torch.float64 else torch.float32
         idx, mask, offset = self._window_index(flow.to(coord_dtype), n, h, w)
 
-        # queries first: their temporaries are gone before the (P, 2C) keys/values exist
-        q = self._scaled_queries(feat_current, offset)
-        # keys/values: one projection per neighbour pixel; the slot PE and bias become (S, C) constants
-        # (two linears on one channels-last copy: slices of a fused (P, 2C) output would each get a full-size
-        # zero-padded gradient in backward)
-        y_rows = feat_neighbor.permute(0, 2, 3, 1).reshape(n * h * w, c)
-        k_rows = torch.nn.functional.linear(y_rows, self._projection_weight(self.k))
-        v_rows = torch.nn.functional.linear(y_rows, self._projection_weight(self.v))
-        del y_rows
+        # keys/values: one [K | V] projection per neighbour pixel, read channels-first through a transposed
+        # matmul (no channels-last copy); the slot PE and bias become (S, C) constants
+        w_kv = torch.cat((self._projection_weight(self.k), self._projection_weight(self.v)))
+        kv = torch.matmul(feat_neighbor.reshape(n, c, h * w).transpose(1, 2), w_kv.t()).reshape(n * h * w, 2 * c)
         pe = self.position_bias[0]
         pe = pe if self.pe_keys else torch.zeros_like(pe)
-        k_bias = self.k(pe).to(k_rows.dtype)
-        v_bias = self.v(pe).to(v_rows.dtype)
-        q = q.to(k_rows.dtype)
+        k_bias = self.k(pe).to(kv.dtype)
+        v_bias = self.v(pe).to(kv.dtype)
+        x = feat_current.reshape(n, c, h * w)
+        if _needs_grad(self, feat_neighbor, feat_current, flow):
+            queries = self._scaled_queries(x.transpose(1, 2), offset.view(n, h * w, 2)).reshape(-1, c).to(kv.dtype)
+        else:
+            # inference: each block's queries are made when the block runs, so no (P, C) query, PE or
+            # channels-last copy of the current features is ever allocated
+            def queries(bi, p0, p1):
+                return self._scaled_queries(x[bi, :, p0:p1].t(), offset[bi * h * w + p0:bi * h * w + p1])
 
-        out = window_attention(q, k_rows, v_rows, idx, k_bias, v_bias, mask, self.num_heads, self._core)
-        del q, k_rows, v_rows
-        return out.view(n, h, w, c).permute(0, 3, 1, 2).contiguous().to(
-            out.dtype if torch.is_autocast_enabled(feat_current.device.type) else out_dtype)
+        out = window_attention(queries, kv, idx, k_bias, v_bias, mask, self.num_heads, n, self.chunk, self._block)
+        del queries, kv
+        return out.view(n, c, h, w).to(out.dtype if torch.is_autocast_enabled(feat_current.device.type) else out_dtype)
+
+
+def _needs_grad(module, *inputs):
+    """True when autograd will record the forward (grad mode and any input or parameter requiring grad)."""
+    return torch.is_grad_enabled() and (any(t.requires_grad for t in inputs)
+                                        or any(p.requires_grad for p in module.parameters()))
 
 
 def _compiled_or_eager(fn):

@@ -1,38 +1,27 @@
-"""Memory-lean window cross-attention core of ``ImplicitWarp``.
+"""Memory-lean, cache-blocked window cross-attention core of ``ImplicitWarp``.
 
-Each query pixel attends over S gathered rows of projected keys/values (rows of a channels-last (M, C) matrix).
-The slot-dependent key/value constants (the projected key PE plus the bias) are added per slot, so K and V are
-projected once per neighbour pixel instead of once per (pixel, slot). The S-way softmax and the weighted sum run
-slot by slot on (P, C) temporaries, never building (P, S, C) tensors, and the backward recomputes the gathers
-instead of saving them: grad mode keeps Q, K, V (what the projections need anyway), the int64 index and the
-(S, P, heads) attention weights.
+Each query pixel attends over S rows of a channels-last key/value table ``kv`` (M, 2C) = [K | V], projected once
+per neighbour pixel: the slot-dependent constants (projected key/value PE plus bias) are added per slot as (S, C)
+tensors, because projection and gather commute. Query pixels are processed in blocks of ``chunk`` pixels whose
+temporaries stay in cache. The table is read as one row per (pixel, head): a block's keys are gathered as
+(B * heads, S, D) for one batched matmul, and its values are never gathered at all (``embedding_bag`` sums the
+S value rows of each pixel and head weighted by the attention). Results go straight into the channels-first
+output. No (P, S, C) tensor and no per-pixel copy of the window ever exists.
+
+The backward recomputes the gathers block by block instead of saving them: grad mode keeps q, kv, the int64
+index and the (P, heads, S) attention weights, and scatters the rows' gradients with one ``index_add_`` per block.
 """
 import torch
 
-
-def _gather_slot(table, idx, slot, mask):
-    """Rows ``table[idx[slot]]`` (times the slot's 0/1 mask): a fresh (P, C) tensor.
-
-    ``embedding`` is the fastest CPU row gather (about 3x ``index_select`` on 2 cores).
-    """
-    rows = torch.nn.functional.embedding(idx[slot], table)
-    if mask is not None:
-        rows.mul_(mask[slot, :, None].to(rows.dtype))
-    return rows
+# pixels per block: 2048 x 4 slots x 240 channels x 4 B = 7.5 MB of gathered rows on CPU (L2/L3 resident);
+# on CUDA blocks only bound memory, so they are large enough to keep kernel launches rare
+DEFAULT_CHUNK = {'cpu': 2048}
+DEFAULT_CHUNK_OTHER = 1 << 16
 
 
-def _slot_constant_dot(x, bias, num_heads, dtype):
-    """Per-head dot products of (P, C) rows with each slot constant (S, C) -> (S, P, heads)."""
-    p, c = x.shape
-    return torch.einsum('phd,shd->sph', x.view(p, num_heads, -1).to(dtype),
-                        bias.view(-1, num_heads, c // num_heads).to(dtype))
-
-
-def _slot_constant_mix(weights, bias, dtype):
-    """sum_s weights[s, p, h] * bias[s, h*d:(h+1)*d] -> (P, C), the slot constants' share of a weighted sum."""
-    num_slots, p, num_heads = weights.shape
-    return torch.einsum('sph,shd->phd', weights.to(dtype), bias.view(num_slots, num_heads, -1).to(dtype)).reshape(
-        p, -1)
+def default_chunk(device):
+    """Pixels per block for ``device``."""
+    return DEFAULT_CHUNK.get(torch.device(device).type, DEFAULT_CHUNK_OTHER)
 
 
 def _accumulation_dtype(dtype):
@@ -40,108 +29,232 @@ def _accumulation_dtype(dtype):
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
 
-def _per_head_dot(a, b, num_heads):
-    """(P, C) x (P, C) -> (P, heads) per-head dot products, accumulated in float32 at least; overwrites ``b``."""
-    p = a.shape[0]
-    return torch.mul(a, b, out=b).view(p, num_heads, -1).sum(-1, dtype=_accumulation_dtype(b.dtype))
+def _softmax_last(x):
+    """Softmax over a short last axis (S slots); ``Tensor.softmax`` is ~5x slower there on CPU."""
+    out = x - x.amax(-1, keepdim=True)
+    out.exp_()
+    return out.div_(out.sum(-1, keepdim=True))
 
 
-def window_attention_forward(q, k, v, idx, k_bias, v_bias, mask, num_heads):
-    """Plain forward of the core (also what ``torch.compile`` fuses).
+def head_block_diagonal(bias, num_heads):
+    """(S, C) per-slot constants -> (C, heads * S) matrix M, M[h*D + d, h*S + s] = bias[s, h*D + d], zero across
+    heads: ``q @ M`` gives the per-head dot products (B, heads, S) with every slot constant in one matmul, and
+    ``attn.view(B, heads * S) @ M.t()`` the constants' share of the weighted sum (no einsum permutes)."""
+    s, c = bias.shape
+    d = c // num_heads
+    out = bias.new_zeros(num_heads, d, num_heads, s)
+    for h in range(num_heads):
+        out[h, :, h, :] = bias[:, h * d:(h + 1) * d].t()
+    return out.view(c, num_heads * s)
+
+
+def _head_diagonal(full, num_heads):
+    """Inverse of :func:`head_block_diagonal` for a (heads * S, C) gradient: its (S, C) per-head blocks."""
+    hs, c = full.shape
+    s, d = hs // num_heads, c // num_heads
+    blocks = torch.diagonal(full.view(num_heads, s, num_heads, d), dim1=0, dim2=2)  # (S, D, heads)
+    return blocks.permute(0, 2, 1).reshape(s, c)
+
+
+def block_forward(q, table, idx, mask, k_bias, v_bias, num_heads):
+    """Attention of one block of pixels (what ``torch.compile`` fuses).
+
+    The [K | V] table is read as (M * 2 * heads, D) rows of one head each, so that the keys of a block come out
+    as (B * heads, S, D) for one batched matmul, and the values never get gathered at all: ``embedding_bag``
+    sums each pixel's S value rows weighted by the attention in one pass.
 
     Args:
-        q (Tensor): (P, C) queries, already scaled.
-        k, v (Tensor): (M, C) projected neighbour rows (no bias, no PE).
-        idx (Tensor): (S, P) int64 rows of k/v read by each slot.
-        k_bias, v_bias (Tensor): (S, C) per-slot constants (projected key PE + bias).
-        mask (Tensor | None): (S, P) 0/1 per slot (zeros padding) or None.
-        num_heads (int): heads; C must be a multiple.
+        q (Tensor): (B, C) scaled queries, working dtype.
+        table (Tensor): (M * 2 * heads, D) view of the (M, 2C) [K | V] rows (no bias, no PE), working dtype.
+        idx (Tensor): (B, S) int64 neighbour pixels read by each slot.
+        mask (Tensor | None): (B, S) 0/1 (zeros padding) or None.
+        k_bias, v_bias (Tensor): (C, heads * S) :func:`head_block_diagonal` of the per-slot constants.
+        num_heads (int): heads.
 
     Returns:
-        tuple[Tensor, Tensor]: output (P, C) in v's dtype and attention (S, P, heads) in float32 (float64 for
-        float64 inputs).
+        tuple[Tensor, Tensor]: output (B, C) and attention (B, heads, S), both in the working dtype.
     """
-    num_slots = idx.shape[0]
-    p, c = q.shape
-    acc_dtype = _accumulation_dtype(v.dtype)
-    # q . (K[idx] + k_bias[s]) = q . K[idx] + q . k_bias[s]: the constants never get added to (P, C) rows
-    # slots lead (S, P, heads): a softmax over a leading axis vectorises, one over a last axis of 4 does not
-    logits = torch.stack([_per_head_dot(q, _gather_slot(k, idx, s, mask), num_heads) for s in range(num_slots)])
-    logits += _slot_constant_dot(q, k_bias, num_heads, logits.dtype)
-    attn = logits.softmax(dim=0)
-    out = _slot_constant_mix(attn, v_bias, acc_dtype)
-    for s in range(num_slots):
-        rows = _gather_slot(v, idx, s, mask).view(p, num_heads, -1)
-        out.view(p, num_heads, -1).addcmul_(rows, attn[s, :, :, None].to(rows.dtype))
-    return out.to(v.dtype), attn
+    b, s = idx.shape
+    c = q.shape[1]
+    d = c // num_heads
+    key_rows = _key_rows(idx, num_heads)
+    keys = torch.nn.functional.embedding(key_rows, table)  # (B * heads, S, D)
+    if mask is not None:
+        keys = keys.view(b, num_heads, s, d).mul_(mask[:, None, :, None].to(keys.dtype)).view(-1, s, d)
+    qh = q.view(b, num_heads, d)
+    # q . (K[idx] + k_bias[s]) = q . K[idx] + q . k_bias[s]: the constants never get added to gathered rows
+    logits = torch.addmm(torch.bmm(keys, qh.reshape(-1, d, 1)).view(b, -1), q, k_bias)
+    attn = _softmax_last(logits.view(b, num_heads, s))
+    weights = attn if mask is None else attn * mask[:, None, :].to(attn.dtype)
+    out = torch.nn.functional.embedding_bag(key_rows + num_heads, table, mode='sum',
+                                            per_sample_weights=weights.reshape(-1, s))
+    return torch.addmm(out.view(b, c), attn.view(b, -1), v_bias.t()), attn
 
 
-class WindowAttention(torch.autograd.Function):
-    """Autograd wrapper that saves no gathered tensors (they are recomputed in backward)."""
+def _key_rows(idx, num_heads):
+    """(B * heads, S) rows of the (M * 2 * heads, D) head table holding each slot's key (values: + heads)."""
+    b, s = idx.shape
+    heads = torch.arange(num_heads, device=idx.device).view(1, num_heads, 1)
+    return (idx[:, None, :] * (2 * num_heads) + heads).view(b * num_heads, s)
+
+
+def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_heads, need_q):
+    """Gradients of one block (the forward's gathers are recomputed, never saved).
+
+    Args:
+        q, table, idx, mask, k_bias, v_bias, num_heads: as in :func:`block_forward` (block-diagonal biases).
+        attn (Tensor): (B, heads, S) attention weights of the forward.
+        grad_out (Tensor): (B, C) gradient of the block's output.
+        need_q (bool): compute the query gradient.
+
+    Returns:
+        tuple: grad_q (B, C) or None; grad_rows (B, S, 2C), the gradient of each gathered [K | V] row (masked
+        slots get zeros), to be scattered with one ``index_add_`` (rows of 2C scatter ~6x faster than rows of
+        D); and the (S, 2C) gradient of the [k_bias | v_bias] constants.
+    """
+    b, s = idx.shape
+    c = q.shape[1]
+    d = c // num_heads
+    key_rows = _key_rows(idx, num_heads)
+    values = torch.nn.functional.embedding(key_rows + num_heads, table)  # (B * heads, S, D)
+    m = None if mask is None else mask[:, None, :].to(attn.dtype)  # (B, 1, S)
+    go = grad_out.view(b, num_heads, d)
+    qh = q.view(b, num_heads, d)
+    # d attn = <grad_out, V_slot + v_bias_slot> per head
+    grad_attn = torch.bmm(values, go.reshape(-1, d, 1)).view(b, num_heads, s)
+    if m is not None:
+        grad_attn.mul_(m)
+    grad_attn = torch.addmm(grad_attn.view(b, -1), grad_out, v_bias).view(b, num_heads, s)
+    grad_logits = attn * (grad_attn - (attn * grad_attn).sum(-1, keepdim=True))
+    grad_logits_m = grad_logits if m is None else grad_logits * m
+    attn_m = attn if m is None else attn * m
+    grad_q = None
+    if need_q:
+        grad_q = torch.nn.functional.embedding_bag(key_rows, table, mode='sum',
+                                                   per_sample_weights=grad_logits_m.reshape(-1, s))
+        grad_q = torch.addmm(grad_q.view(b, c), grad_logits.view(b, -1), k_bias.t())
+    grad_rows = q.new_empty((b, s, 2, num_heads, d))
+    torch.mul(grad_logits_m.transpose(1, 2)[..., None], qh[:, None], out=grad_rows[:, :, 0])
+    torch.mul(attn_m.transpose(1, 2)[..., None], go[:, None], out=grad_rows[:, :, 1])
+    grad_bias = torch.cat((_head_diagonal(grad_logits.view(b, -1).t() @ q, num_heads),
+                           _head_diagonal(attn.reshape(b, -1).t() @ grad_out, num_heads)), dim=1)
+    return grad_q, grad_rows.view(b, s, 2 * c), grad_bias
+
+
+class _Blocks:
+    """Iterates (batch, first pixel, last pixel, global first, global last) blocks of ``chunk`` pixels."""
+
+    def __init__(self, batch, hw, chunk):
+        self.batch, self.hw, self.chunk = batch, hw, chunk
+
+    def __iter__(self):
+        for bi in range(self.batch):
+            for p0 in range(0, self.hw, self.chunk):
+                p1 = min(self.hw, p0 + self.chunk)
+                yield bi, p0, p1, bi * self.hw + p0, bi * self.hw + p1
+
+
+def _head_table(kv, num_heads, work):
+    """(M * 2 * heads, D) view of the [K | V] rows, in the working dtype (detached: the core's own backward
+    handles its gradients, and a table without grad keeps ``embedding_bag`` on its lean forward-only kernel)."""
+    return kv.detach().to(work).view(-1, kv.shape[1] // (2 * num_heads))
+
+
+def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn=block_forward,
+                     keep_attn=False):
+    """Blocked forward over all pixels.
+
+    Args:
+        queries (Tensor | callable): (P, C) scaled queries, P = batch * hw, pixel-major per batch element; or
+            ``queries(bi, p0, p1)`` giving the (p1 - p0, C) scaled queries of pixels p0:p1 of batch element bi
+            (so that no (P, C) query tensor ever exists).
+        kv (Tensor): (M, 2C) [K | V] rows of all neighbour pixels (no bias, no PE).
+        idx (Tensor): (P, S) int64 rows of kv read by each slot of each pixel.
+        k_bias, v_bias (Tensor): (S, C) per-slot constants.
+        mask (Tensor | None): (P, S) 0/1 per slot (zeros padding) or None.
+        num_heads (int): heads; C must be a multiple.
+        batch (int): batch size n.
+        chunk (int): pixels per block.
+        block_fn (callable): :func:`block_forward` or a compiled version of it.
+        keep_attn (bool): also return the (P, heads, S) attention weights (working dtype).
+
+    Returns:
+        Tensor | tuple: output (n, C, hw) in kv's dtype (and the attention weights if ``keep_attn``).
+    """
+    p, s = idx.shape
+    c = kv.shape[1] // 2
+    hw = p // batch
+    work = _accumulation_dtype(kv.dtype)
+    if not callable(queries):
+        q_all = queries
+        queries = lambda bi, p0, p1: q_all[bi * hw + p0:bi * hw + p1]  # noqa: E731
+    out = kv.new_empty((batch, c, hw))
+    attn_all = kv.new_empty((p, num_heads, s), dtype=work) if keep_attn else None
+    table = _head_table(kv, num_heads, work)
+    kb, vb = head_block_diagonal(k_bias.to(work), num_heads), head_block_diagonal(v_bias.to(work), num_heads)
+    for bi, p0, p1, g0, g1 in _Blocks(batch, hw, chunk):
+        q = queries(bi, p0, p1).to(work)
+        with torch.autocast(kv.device.type, enabled=False):  # the core accumulates in the working dtype
+            o, attn = block_fn(q, table, idx[g0:g1], None if mask is None else mask[g0:g1], kb, vb, num_heads)
+        out[bi, :, p0:p1] = o.t()
+        if keep_attn:
+            attn_all[g0:g1] = attn
+    return (out, attn_all) if keep_attn else out
+
+
+class BlockedWindowAttention(torch.autograd.Function):
+    """Autograd wrapper that saves no gathered tensors (they are recomputed block by block in backward)."""
 
     @staticmethod
-    def forward(ctx, q, k, v, idx, k_bias, v_bias, mask, num_heads, forward_fn):
-        out, attn = forward_fn(q, k, v, idx, k_bias, v_bias, mask, num_heads)
-        ctx.save_for_backward(q, k, v, idx, k_bias, v_bias, mask, attn)
-        ctx.num_heads = num_heads
+    def forward(ctx, q, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn):
+        out, attn = attention_blocks(q, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn,
+                                     keep_attn=True)
+        ctx.save_for_backward(q, kv, idx, k_bias, v_bias, mask, attn)
+        ctx.num_heads, ctx.batch, ctx.chunk = num_heads, batch, chunk
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        q, k, v, idx, k_bias, v_bias, mask, attn = ctx.saved_tensors
-        heads = ctx.num_heads
-        p, c = q.shape
-        num_slots = idx.shape[0]
-        need_q, need_k, need_v, _, need_kb, need_vb = ctx.needs_input_grad[:6]
-        grad_out = grad_out.contiguous()
-        go = grad_out.view(p, heads, -1)
-        work = _accumulation_dtype(v.dtype)
-
-        # d attn = <grad_out, V_slot> per head; values' gradients are attn * grad_out scattered to their rows
-        grad_attn = torch.empty_like(attn)
-        grad_v = torch.zeros(v.shape, dtype=work, device=v.device) if need_v else None
-        grad_vb = torch.zeros(v_bias.shape, dtype=work, device=v.device) if need_vb else None
-        for s in range(num_slots):
-            rows = _gather_slot(v, idx, s, mask)
-            grad_attn[s] = _per_head_dot(grad_out, rows, heads)
-            if need_v or need_vb:
-                g_rows = (go.to(work) * attn[s, :, :, None].to(work)).view(p, c)
-                if need_vb:
-                    grad_vb[s] = g_rows.sum(0)
-                if need_v:
-                    if mask is not None:
-                        g_rows.mul_(mask[s, :, None].to(work))
-                    grad_v.index_add_(0, idx[s], g_rows)
-        grad_attn += _slot_constant_dot(grad_out, v_bias, heads, grad_attn.dtype)
-        grad_logits = attn * (grad_attn - (attn * grad_attn).sum(0, keepdim=True))
-
-        grad_q = _slot_constant_mix(grad_logits, k_bias, work) if need_q else None
-        grad_k = torch.zeros(k.shape, dtype=work, device=k.device) if need_k else None
-        grad_kb = torch.zeros(k_bias.shape, dtype=work, device=k.device) if need_kb else None
-        qh = q.view(p, heads, -1)
-        for s in range(num_slots):
-            gl = grad_logits[s, :, :, None].to(work)
+        q, kv, idx, k_bias, v_bias, mask, attn = ctx.saved_tensors
+        heads, batch, chunk = ctx.num_heads, ctx.batch, ctx.chunk
+        need_q, need_kv, _, need_kb, need_vb = ctx.needs_input_grad[:5]
+        p, s = idx.shape
+        c = q.shape[1]
+        work = attn.dtype
+        table = _head_table(kv, heads, work)
+        kb, vb = head_block_diagonal(k_bias.to(work), heads), head_block_diagonal(v_bias.to(work), heads)
+        grad_q = torch.empty((p, c), dtype=work, device=q.device) if need_q else None
+        grad_kv = torch.zeros(kv.shape, dtype=work, device=kv.device) if need_kv else None
+        grad_bias = torch.zeros((s, 2 * c), dtype=work, device=kv.device)
+        for bi, p0, p1, g0, g1 in _Blocks(batch, p // batch, chunk):
+            go = grad_out[bi, :, p0:p1].t().to(work).contiguous()
+            with torch.autocast(kv.device.type, enabled=False):
+                gq, grad_rows, gb = block_backward(q[g0:g1].to(work), table, idx[g0:g1],
+                                                   None if mask is None else mask[g0:g1], attn[g0:g1], go, kb, vb,
+                                                   heads, need_q)
+            grad_bias += gb
             if need_q:
-                rows = _gather_slot(k, idx, s, mask).view(p, heads, -1)
-                grad_q.view(p, heads, -1).addcmul_(rows.to(work), gl)
-            if need_k or need_kb:
-                g_rows = (qh.to(work) * gl).view(p, c)
-                if need_kb:
-                    grad_kb[s] = g_rows.sum(0)
-                if need_k:
-                    if mask is not None:
-                        g_rows.mul_(mask[s, :, None].to(work))
-                    grad_k.index_add_(0, idx[s], g_rows)
+                grad_q[g0:g1] = gq
+            if need_kv:
+                grad_kv.index_add_(0, idx[g0:g1].reshape(-1), grad_rows.view(-1, 2 * c))
 
-        def cast(grad, like):
-            return None if grad is None else grad.to(like.dtype)
+        def cast(grad, like, needed=True):
+            return grad.to(like.dtype) if needed and grad is not None else None
 
-        return (cast(grad_q, q), cast(grad_k, k), cast(grad_v, v), None, cast(grad_kb, k_bias),
-                cast(grad_vb, v_bias), None, None, None)
+        return (cast(grad_q, q), cast(grad_kv, kv), None, cast(grad_bias[:, :c], k_bias, need_kb),
+                cast(grad_bias[:, c:], v_bias, need_vb), None, None, None, None, None)
 
 
-def window_attention(q, k, v, idx, k_bias, v_bias, mask, num_heads, forward_fn=window_attention_forward):
-    """Lean window attention; see :func:`window_attention_forward` for shapes."""
-    if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v, k_bias, v_bias)):
-        return WindowAttention.apply(q, k, v, idx, k_bias, v_bias, mask, num_heads, forward_fn)
-    return forward_fn(q, k, v, idx, k_bias, v_bias, mask, num_heads)[0]
+def window_attention(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk=None, block_fn=block_forward):
+    """Lean window attention; see :func:`attention_blocks` for shapes. Returns (n, C, hw).
+
+    In grad mode (when any of q, kv, k_bias, v_bias requires grad) ``queries`` must be the (P, C) tensor.
+    """
+    chunk = chunk or default_chunk(kv.device)
+    tensors = (kv, k_bias, v_bias) if callable(queries) else (queries, kv, k_bias, v_bias)
+    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        if callable(queries):
+            raise ValueError('window_attention: grad mode needs the (P, C) query tensor, not a function')
+        return BlockedWindowAttention.apply(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk,
+                                            block_fn)
+    return attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn)

@@ -112,8 +112,8 @@ def test_centered_window_placement():
         torch.zeros(1, 2, 5, 6), 1, 5, 6)
     idx_o, _, off_o = ImplicitWarp(16, 4, window_size=3)._window_index(torch.zeros(1, 2, 5, 6), 1, 5, 6)
     pixel = 2 * 6 + 3
-    assert idx_c[:, pixel].tolist() == [r * 6 + c for r in (1, 2, 3) for c in (2, 3, 4)]
-    assert idx_o[:, pixel].tolist() == [r * 6 + c for r in (2, 3, 4) for c in (3, 4, 5)]
+    assert idx_c[pixel].tolist() == [r * 6 + c for r in (1, 2, 3) for c in (2, 3, 4)]
+    assert idx_o[pixel].tolist() == [r * 6 + c for r in (2, 3, 4) for c in (3, 4, 5)]
     assert off_c[pixel].tolist() == [1.0, 1.0] and off_o[pixel].tolist() == [0.0, 0.0]
 
 
