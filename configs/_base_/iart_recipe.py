@@ -22,7 +22,7 @@ iart_vimeo_optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'spynet': dict(lr_mult=0.25)}))
 
 iart_custom_hooks = [
-    dict(type='BasicVisualizationHook', interval=1),
+    dict(type='TestSafeVisualizationHook', interval=1),  # BasicVisualizationHook minus the train-loop build
     # EMA decay 0.999 of the parameters (BasicSR's net_g_ema); like the release, validate the raw weights
     dict(type='SelectableEMAHook', ema_type='ExponentialMovingAverage', momentum=0.001, update_buffers=False,
          val_on_ema=False, priority=49),

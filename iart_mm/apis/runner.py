@@ -30,6 +30,19 @@ def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
         cfg.work_dir = os.path.join('./work_dirs', Path(config).stem)
     from iart_mm.engine import setup_distributed  # NCCL with CUDA, gloo (and a CPU-ready DDP wrapper) without
     setup_distributed(cfg)
+    use_test_safe_visualization(cfg)
+    return cfg
+
+
+def use_test_safe_visualization(cfg):
+    """Swap MMagic's ``BasicVisualizationHook`` (inherited from MMagic's bases) for ``TestSafeVisualizationHook``.
+
+    Same options and dumps, but a test-only run no longer builds the training dataloader (MMagic's hook reads
+    ``runner.iter``), so ``tools/test.py`` works with the test set alone.
+    """
+    for hook in cfg.get('custom_hooks') or []:
+        if hook.get('type') == 'BasicVisualizationHook':
+            hook['type'] = 'TestSafeVisualizationHook'
     return cfg
 
 

@@ -53,3 +53,24 @@ def test_missing_files_are_one_line_errors(tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith('error: checkpoint not found')
     proc = run_tool('train.py', tmp_path / 'none.py')
     assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith('error: config not found')
+
+
+@pytest.mark.slow
+def test_test_tool_needs_no_training_data(tmp_path):
+    """MMagic's BasicVisualizationHook would build the training dataloader (it reads runner.iter): with the
+    training folder absent, tools/test.py still evaluates and dumps its images."""
+    data = write_generated_dataset(tmp_path / 'data', num_clips=1, num_frames=4)
+    cfg = tmp_path / 'with_vis.py'
+    cfg.write_text(f"_base_ = [{CFG!r}]\ncustom_hooks = [dict(type='BasicVisualizationHook', interval=1)]\n")
+    from mmengine import Config
+
+    from iart_mm.apis import init_model
+    ckpt = tmp_path / 'random.pth'
+    torch.save({'state_dict': {f'generator.{k}': v for k, v in init_model(Config.fromfile(CFG)).state_dict().items()}},
+               ckpt)
+    proc = run_tool('test.py', cfg, ckpt, '--work-dir', tmp_path / 'wd', '--cfg-options',
+                    f'train_dataloader.dataset.data_root={tmp_path / "absent"}',
+                    f'test_dataloader.dataset.data_root={data}')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r'Iter\(test\) \[1/1\].*PSNR: [\d.]+', proc.stdout + proc.stderr)
+    assert list((tmp_path / 'wd').rglob('*.png')), 'the visualization hook wrote no image'

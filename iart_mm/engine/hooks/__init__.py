@@ -1,5 +1,6 @@
 """Runner hooks of iart_mm (registered in MMagic's HOOKS)."""
 from .selectable_ema_hook import SelectableEMAHook
 from .training_trace_hook import TrainingTraceHook, state_digest
+from .visualization_hook import TestSafeVisualizationHook
 
-__all__ = ['SelectableEMAHook', 'TrainingTraceHook', 'state_digest']
+__all__ = ['SelectableEMAHook', 'TestSafeVisualizationHook', 'TrainingTraceHook', 'state_digest']

@@ -135,6 +135,25 @@ def folded_attention_mask(attn, n, category, shift_size, device, dtype):
     return mask
 
 
+def _grouped_attention(attn, windows, groups, shift_size):
+    """qkv, one SDPA call per window category, proj: (b * nW, N, C) windows -> (b * nW * N, C).
+
+    Each group's SDPA output is written straight into the token-major buffer that ``proj`` reads (no
+    concatenation, no separate transpose copy).
+    """
+    bw, n, c = windows.shape
+    heads = attn.num_heads
+    qkv = attn.qkv(windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv.unbind(0)  # bw, heads, N, d
+    tokens = windows.new_empty((bw, n, heads, c // heads))
+    for category, start, end in groups:
+        mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)
+        out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
+                                             scale=attn.scale)
+        tokens[start:end] = out.transpose(1, 2)
+    return attn.proj(tokens.view(bw * n, c))
+
+
 def fused_window_attention(attn, windows, padded_size, shift_size):
     """softmax(q k^T * scale + bias + shift mask) v, then ``attn.proj``, for the windows of a padded clip.
 
@@ -153,29 +172,54 @@ def fused_window_attention(attn, windows, padded_size, shift_size):
         Tensor: (b * nW, N, C).
     """
     bw, n, c = windows.shape
-    heads = attn.num_heads
     nw = 1
     for length, win in zip(padded_size, attn.window_size):
         nw *= length // win
     perm, inverse, groups = _window_layout(bw // nw, padded_size, attn.window_size, shift_size)
     if perm is not None:
-        perm, inverse = perm.to(windows.device), inverse.to(windows.device)
-        windows = windows.index_select(0, perm)
-    qkv = attn.qkv(windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
-    q, k, v = qkv.unbind(0)  # bw, heads, N, d
-    outs = []
-    for category, start, end in groups:
-        mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)
-        outs.append(
-            F.scaled_dot_product_attention(
-                q[start:end], k[start:end], v[start:end], attn_mask=mask, scale=attn.scale))
-    out = outs[0] if len(outs) == 1 else torch.cat(outs)
-    out = attn.proj(out.transpose(1, 2).reshape(bw, n, c))
-    return out if perm is None else out.index_select(0, inverse)
+        windows = windows.index_select(0, perm.to(windows.device))
+    out = _grouped_attention(attn, windows, groups, shift_size).view(bw, n, c)
+    return out if perm is None else out.index_select(0, inverse.to(windows.device))
+
+
+_TOKEN_LAYOUTS = {}
+
+
+def _token_layout(batch, size, padded_size, window_size, shift_size, device):
+    """Cached row indices that replace pad-free roll + partition + grouping (and their inverses) by two gathers.
+
+    Returns:
+        tuple: ``gather`` (b * T * H * W,) int64, the rows of the padded clip (flattened (b, T, H, W, C)) in
+        grouped window order after the roll; ``scatter`` (b * t * h * w,) int64, for each token of the unpadded
+        clip its row in that order (which undoes grouping, partition, roll and padding at once); and the
+        ``groups`` of :func:`_window_layout`.
+    """
+    key = (batch, tuple(size), tuple(padded_size), tuple(window_size), tuple(shift_size), str(device))
+    layout = _TOKEN_LAYOUTS.get(key)
+    if layout is None:
+        if len(_TOKEN_LAYOUTS) >= 32:
+            _TOKEN_LAYOUTS.clear()
+        index = torch.arange(batch * padded_size[0] * padded_size[1] * padded_size[2]).view(batch, *padded_size)
+        dims = tuple(d for d, s, length in zip((1, 2, 3), shift_size, padded_size) if s % length)
+        if dims:  # rolled[i] = clip[i + shift], as torch.roll(clip, -shift)
+            index = torch.roll(index, shifts=tuple(-shift_size[d - 1] for d in dims), dims=dims)
+        perm, _, groups = _window_layout(batch, padded_size, window_size, shift_size)
+        windows = window_partition(index[..., None], window_size)[..., 0]  # (b * nW, N)
+        gather = (windows if perm is None else windows[perm]).reshape(-1)
+        scatter = torch.empty_like(gather)
+        scatter[gather] = torch.arange(gather.numel())
+        t, h, w = size
+        scatter = scatter.view(batch, *padded_size)[:, :t, :h, :w].reshape(-1)
+        layout = (gather.to(device), scatter.to(device), groups)
+        _TOKEN_LAYOUTS[key] = layout
+    return layout
 
 
 def fused_shifted_window_attention(attn, x, shift_size):
     """The attention half of a Swin block on an already normalised clip: pad, roll, attend, unroll, crop.
+
+    Roll, window partition and category grouping are one cached row gather, and their inverses (plus the crop)
+    one more, instead of the 6-10 full-size layout copies the release makes per block.
 
     Args:
         attn: the block's window-attention module (see :func:`fused_window_attention`).
@@ -190,16 +234,16 @@ def fused_shifted_window_attention(attn, x, shift_size):
     pad_t, pad_h, pad_w = (-t) % wt, (-h) % wh, (-w) % ww
     if pad_t or pad_h or pad_w:
         x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))  # zeros, not masked (as the release)
-    padded = x.shape[1:4]
-    # Skip identity rolls (the temporal shift of a full window); the mask still follows the release regions.
-    dims = tuple(d for d, s, size in zip((1, 2, 3), shift_size, padded) if s % size)
-    shifts = tuple(shift_size[d - 1] for d in dims)
-    if dims:
-        x = torch.roll(x, shifts=tuple(-s for s in shifts), dims=dims)
-    out = fused_window_attention(attn, window_partition(x, attn.window_size), tuple(padded), tuple(shift_size))
-    out = window_reverse(out, attn.window_size, b, *padded)
-    if dims:
-        out = torch.roll(out, shifts=shifts, dims=dims)
-    if pad_t or pad_h or pad_w:
-        out = out[:, :t, :h, :w]
-    return out
+    padded = tuple(x.shape[1:4])
+    rolled = any(s % length for s, length in zip(shift_size, padded))
+    perm, _, groups = _window_layout(b, padded, attn.window_size, shift_size)
+    if not rolled and perm is None:
+        # one window category and no roll: the plain partition/reverse permute copies beat row gathers
+        windows = window_partition(x, attn.window_size)
+        out = _grouped_attention(attn, windows, groups, tuple(shift_size))
+        out = window_reverse(out.view(windows.shape), attn.window_size, b, *padded)
+        return out[:, :t, :h, :w] if pad_t or pad_h or pad_w else out
+    gather, scatter, groups = _token_layout(b, (t, h, w), padded, attn.window_size, shift_size, x.device)
+    windows = x.reshape(-1, c).index_select(0, gather).view(-1, wt * wh * ww, c)
+    out = _grouped_attention(attn, windows, groups, tuple(shift_size))
+    return out.index_select(0, scatter).view(b, t, h, w, c)

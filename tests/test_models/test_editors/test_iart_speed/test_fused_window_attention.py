@@ -46,6 +46,21 @@ def test_fused_equals_release(shifted, size):
         assert (single - got[1:]).abs().max().item() <= 1e-5
 
 
+@pytest.mark.parametrize('shift,size', [((3, 0, 0), (3, 8, 8)), ((1, 2, 0), (3, 8, 5)), ((3, 2, 2), (3, 4, 4)),
+                                        ((2, 0, 3), (5, 7, 9))])
+def test_fused_equals_release_any_shift(shift, size):
+    """Temporal-only shifts (identity roll, masked windows), identity rolls along padded axes, odd shifts."""
+    window = (3, 4, 4)
+    block = ReleaseSwinBlock(12, 3, window, shift).eval()
+    with torch.no_grad():
+        block.attn.relative_position_bias_table.normal_()
+        x = torch.randn(2, *size, 12)
+        padded = tuple(-(-s // k) * k for s, k in zip(size, window))
+        expected = block.attention(x, compute_mask(*padded, window, shift, x.device))
+        got = fused_shifted_window_attention(block.attn, x, shift)
+    assert (got - expected).abs().max().item() <= 1e-5
+
+
 def test_region_mask_matches_release():
     for size in [(3, 8, 8), (3, 16, 12), (6, 8, 8)]:
         for shift in [(3, 2, 2), (1, 2, 3)]:
