@@ -8,11 +8,12 @@ are grouped by category (interior, last column, last row, corner: a cached permu
 and each group is ONE SDPA call with a broadcast (1, heads, N, N) mask = bias + that category's -100/0 mask.
 An unshifted block is a single group with the bias alone.
 
-The masks are cached on the attention module (at most 4 x heads x N x N floats, 3.5 MB for IART's shifted
-blocks, 0.9 MB for unshifted ones, whatever the clip size), keyed by device, dtype and by the bias table's
-storage and in-place version counter, so an optimizer step or ``load_state_dict`` invalidates them. They are
-only cached when no gradient can flow to the table (eval / ``no_grad`` / frozen table); in training they are
-rebuilt per call so the table still receives gradients.
+The masks (at most 4 x heads x N x N floats per block, 3.5 MB for IART's shifted blocks, 0.9 MB for unshifted
+ones, whatever the clip size) live in one least-recently-used cache with a byte budget (48 MB: one branch's
+blocks), keyed by module, device, dtype and the bias table's storage and in-place version counter, so an
+optimizer step or ``load_state_dict`` invalidates them. They are only cached when no gradient can flow to the
+table (eval / ``no_grad`` / frozen table); in training they are rebuilt per call so the table still receives
+gradients.
 
 A roll by a multiple of the axis length is the identity: the release's temporal shift (3 on 3 frames) is
 dropped; the mask still accounts for it (it yields a single region along t, as in the release).
@@ -25,6 +26,9 @@ memory-efficient kernel, whose head-dim alignment rule may require a multiple of
 profile there shows the math fallback, pad q/k/v to 24 with zeros (scores and outputs are unchanged: slice the
 output back to 20).
 """
+import weakref
+from collections import OrderedDict
+
 import torch
 import torch.nn.functional as F
 
@@ -105,6 +109,17 @@ def _build_mask(attn, n, category, shift_size, device, dtype):
     return bias.unsqueeze(0).to(device=device, dtype=dtype).contiguous()  # 1, heads, N, N
 
 
+# Masks of recently used blocks, least recently used first: {key: (weakref to the attention module, mask)}.
+# A budget, not one cache per module: IART has 4 branches x 18 blocks, whose masks (161 MB in all) would
+# otherwise stay resident; one branch's 18 blocks (40 MB) fit, and the branches run one after the other.
+_MASK_CACHE = OrderedDict()
+MASK_CACHE_BUDGET_BYTES = 48 * 2**20
+
+
+def _cache_bytes():
+    return sum(mask.numel() * mask.element_size() for _, mask in _MASK_CACHE.values())
+
+
 def folded_attention_mask(attn, n, category, shift_size, device, dtype):
     """Bias + the category's shift mask, as one additive (1, heads, N, N) mask; cached unless grad reaches it.
 
@@ -115,43 +130,48 @@ def folded_attention_mask(attn, n, category, shift_size, device, dtype):
         category (int): window category bits (0: no shift boundary inside the window).
         shift_size (tuple[int]): the block's (st, sh, sw).
 
-    The cache lives on the module (one entry per category: at most 4 x heads x N x N floats for IART, 3.5 MB
-    per shifted block), is independent of the clip size, and is keyed by the table's storage and in-place
-    version so an optimizer step or ``load_state_dict`` rebuilds it.
+    The cache is shared by all modules, bounded by ``MASK_CACHE_BUDGET_BYTES`` (least recently used masks go
+    first), independent of the clip size, and keyed by the module and its table's storage and in-place version,
+    so an optimizer step or ``load_state_dict`` rebuilds the mask.
     """
     table = attn.relative_position_bias_table
     if table.requires_grad and torch.is_grad_enabled():
         return _build_mask(attn, n, category, shift_size, device, dtype)
-    key = (n, category, tuple(shift_size) if category else None, device, dtype, table.data_ptr(), table._version,
-           attn.relative_position_index._version)
-    cache = attn.__dict__.setdefault('_folded_mask_cache', {})
-    mask = cache.get(key)
-    if mask is None:
-        if len(cache) >= 16:  # stale versions / dtypes: keep it bounded
-            cache.clear()
-        with torch.no_grad():
-            mask = _build_mask(attn, n, category, shift_size, device, dtype)
-        cache[key] = mask
+    key = (id(attn), n, category, tuple(shift_size) if category else None, str(device), dtype, table.data_ptr(),
+           table._version, attn.relative_position_index._version)
+    entry = _MASK_CACHE.get(key)
+    if entry is not None and entry[0]() is attn:  # a dead module's id may be reused by a new one
+        _MASK_CACHE.move_to_end(key)
+        return entry[1]
+    with torch.no_grad():
+        mask = _build_mask(attn, n, category, shift_size, device, dtype)
+    _MASK_CACHE[key] = (weakref.ref(attn), mask)
+    while len(_MASK_CACHE) > 1 and _cache_bytes() > MASK_CACHE_BUDGET_BYTES:
+        _MASK_CACHE.popitem(last=False)
     return mask
 
 
-def _grouped_attention(attn, windows, groups, shift_size):
-    """qkv, one SDPA call per window category, proj: (b * nW, N, C) windows -> (b * nW * N, C).
+def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
+    """qkv, one SDPA call per window category, proj: (b * nW, N, C) windows -> (b * nW * Nq, C).
 
     Each group's SDPA output is written straight into the token-major buffer that ``proj`` reads (no
-    concatenation, no separate transpose copy).
+    concatenation, no separate transpose copy). ``query_rows`` (a slice of the N window positions) limits the
+    queries, and so the output, to those positions; keys and values still cover the whole window.
     """
     bw, n, c = windows.shape
     heads = attn.num_heads
     qkv = attn.qkv(windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
     q, k, v = qkv.unbind(0)  # bw, heads, N, d
-    tokens = windows.new_empty((bw, n, heads, c // heads))
+    rows = slice(None) if query_rows is None else query_rows
+    q = q[:, :, rows]
+    nq = q.shape[2]
+    tokens = windows.new_empty((bw, nq, heads, c // heads))
     for category, start, end in groups:
-        mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)
+        mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
         out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
                                              scale=attn.scale)
         tokens[start:end] = out.transpose(1, 2)
-    return attn.proj(tokens.view(bw * n, c))
+    return attn.proj(tokens.view(bw * nq, c))
 
 
 def fused_window_attention(attn, windows, padded_size, shift_size):
@@ -215,7 +235,7 @@ def _token_layout(batch, size, padded_size, window_size, shift_size, device):
     return layout
 
 
-def fused_shifted_window_attention(attn, x, shift_size):
+def fused_shifted_window_attention(attn, x, shift_size, query_frame=None):
     """The attention half of a Swin block on an already normalised clip: pad, roll, attend, unroll, crop.
 
     Roll, window partition and category grouping are one cached row gather, and their inverses (plus the crop)
@@ -225,25 +245,41 @@ def fused_shifted_window_attention(attn, x, shift_size):
         attn: the block's window-attention module (see :func:`fused_window_attention`).
         x (Tensor): (b, t, h, w, C), i.e. ``norm1(input)``.
         shift_size (tuple[int]): the block's (st, sh, sw).
+        query_frame (int | None): compute the output of this frame only (keys and values still come from all
+            frames): what the last block of IART's backbone needs, which keeps the centre frame alone.
 
     Returns:
-        Tensor: (b, t, h, w, C), to be added to the block input.
+        Tensor: (b, t, h, w, C), or (b, h, w, C) for ``query_frame``; to be added to the block input.
     """
     b, t, h, w, c = x.shape
     wt, wh, ww = attn.window_size
     pad_t, pad_h, pad_w = (-t) % wt, (-h) % wh, (-w) % ww
+    if query_frame is not None and t + pad_t != wt:  # several windows along t: no per-frame shortcut
+        return fused_shifted_window_attention(attn, x, shift_size)[:, query_frame]
     if pad_t or pad_h or pad_w:
         x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))  # zeros, not masked (as the release)
     padded = tuple(x.shape[1:4])
+    n = wt * wh * ww
+    # one window along t and no roll along it (a shift by the full window is the identity): the frame's tokens
+    # are the same rows of every window
+    rows = None if query_frame is None else slice(query_frame * wh * ww, (query_frame + 1) * wh * ww)
     rolled = any(s % length for s, length in zip(shift_size, padded))
     perm, _, groups = _window_layout(b, padded, attn.window_size, shift_size)
     if not rolled and perm is None:
         # one window category and no roll: the plain partition/reverse permute copies beat row gathers
         windows = window_partition(x, attn.window_size)
-        out = _grouped_attention(attn, windows, groups, tuple(shift_size))
-        out = window_reverse(out.view(windows.shape), attn.window_size, b, *padded)
-        return out[:, :t, :h, :w] if pad_t or pad_h or pad_w else out
+        out = _grouped_attention(attn, windows, groups, tuple(shift_size), rows)
+        if rows is None:
+            out = window_reverse(out.view(windows.shape), attn.window_size, b, *padded)
+            return out[:, :t, :h, :w] if pad_t or pad_h or pad_w else out
+        out = window_reverse(out.view(windows.shape[0], -1, c), (1, wh, ww), b, 1, *padded[1:])[:, 0]
+        return out[:, :h, :w] if pad_h or pad_w else out
     gather, scatter, groups = _token_layout(b, (t, h, w), padded, attn.window_size, shift_size, x.device)
-    windows = x.reshape(-1, c).index_select(0, gather).view(-1, wt * wh * ww, c)
-    out = _grouped_attention(attn, windows, groups, tuple(shift_size))
-    return out.index_select(0, scatter).view(b, t, h, w, c)
+    windows = x.reshape(-1, c).index_select(0, gather).view(-1, n, c)
+    out = _grouped_attention(attn, windows, groups, tuple(shift_size), rows)
+    if rows is None:
+        return out.index_select(0, scatter).view(b, t, h, w, c)
+    # rows of the frame's tokens in the (window, position) order, renumbered for the frame-only output
+    frame_rows = scatter.view(b, t, h, w)[:, query_frame].reshape(-1)
+    frame_rows = frame_rows // n * (wh * ww) + frame_rows % n - rows.start
+    return out.index_select(0, frame_rows).view(b, h, w, c)

@@ -6,6 +6,8 @@ the centre frame, plus the centre frame. Key names follow the release (``patch_e
 ``layers.{i}.residual_group.blocks.{j}``, ``layers.{i}.conv``, ``norm``, ``conv_after_body``); the release's
 never-used ``conv_first``, ``conv_first_feat`` and ``conv_before_upsample`` are left out.
 """
+import functools
+
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
@@ -69,6 +71,15 @@ class SwinBlock3D(nn.Module):
         x = x + self.drop_path(self._attention(x))
         return x + self.drop_path(self.mlp(self.norm2(x)))
 
+    def forward_frame(self, x, frame):
+        """The output of one frame only, x: (b, t, h, w, C) -> (b, h, w, C) (= ``forward(x)[:, frame]``).
+
+        Attention still reads keys and values from all frames; the other frames' queries and MLP are skipped.
+        """
+        y = x[:, frame] + self.drop_path(
+            fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size, query_frame=frame))
+        return y + self.drop_path(self.mlp(self.norm2(y)))
+
 
 class ResidualSwinGroup(nn.Module):
     """RSTB: Swin blocks (alternating plain / shifted windows), a per-frame 3x3 conv, plus the group input.
@@ -91,14 +102,20 @@ class ResidualSwinGroup(nn.Module):
         self.conv = nn.Conv2d(dim, dim, 3, 1, 1)
         self.use_checkpoint = use_checkpoint
 
-    def forward(self, x):
-        """x: (b, t, h, w, C) -> (b, t, h, w, C)."""
+    def forward(self, x, frame=None):
+        """x: (b, t, h, w, C) -> (b, t, h, w, C), or the (b, h, w, C) output of ``frame`` alone (its last block
+        and conv then skip the other frames, whose outputs would be discarded)."""
         y = x
-        for blk in self.residual_group.blocks:
+        blocks = self.residual_group.blocks
+        for i, blk in enumerate(blocks):
+            fn = functools.partial(blk.forward_frame, frame=frame) if frame is not None and i == len(blocks) - 1 \
+                else blk
             if self.use_checkpoint and self.training and torch.is_grad_enabled():
-                y = cp.checkpoint(blk, y, use_reentrant=False)
+                y = cp.checkpoint(fn, y, use_reentrant=False)
             else:
-                y = blk(y)
+                y = fn(y)
+        if frame is not None:
+            return self.conv(y.permute(0, 3, 1, 2)).permute(0, 2, 3, 1) + x[:, frame]
         b, t, h, w, c = y.shape
         y = self.conv(y.reshape(b * t, h, w, c).permute(0, 3, 1, 2))
         return y.permute(0, 2, 3, 1).reshape(b, t, h, w, c) + x
@@ -148,10 +165,11 @@ class WindowSwinBackbone(nn.Module):
         centre = x.shape[1] // 2
         x_center = x[:, centre]
         feats = self.patch_embed.norm(x.permute(0, 1, 3, 4, 2))  # n, t, h, w, C
-        for layer in self.layers:
+        for layer in self.layers[:-1]:
             feats = layer(feats)
-        feats = self.norm(feats)
-        return self.conv_after_body(feats[:, centre].permute(0, 3, 1, 2)) + x_center
+        # only the centre frame leaves the backbone: the last group computes it alone
+        feats = self.norm(self.layers[-1](feats, frame=centre))  # n, h, w, C
+        return self.conv_after_body(feats.permute(0, 3, 1, 2)) + x_center
 
 
 def _init_weights(m):

@@ -4,6 +4,8 @@ import sys
 import pytest
 import torch
 
+import iart_mm.models.editors.iart.fused_window_attention as fwa
+
 from iart_mm.models.editors.iart.fused_window_attention import (folded_attention_mask,
                                                                  fused_shifted_window_attention,
                                                                  shift_region_mask)
@@ -90,7 +92,21 @@ def test_training_gradients_reach_the_bias_table():
     expected = block.attn.relative_position_bias_table.grad
     assert fused_grad.abs().sum() > 0
     assert torch.allclose(fused_grad, expected, atol=1e-4, rtol=1e-4)
-    assert '_folded_mask_cache' not in block.attn.__dict__
+    assert not any(entry[0]() is block.attn for entry in fwa._MASK_CACHE.values())
+
+
+def test_mask_cache_stays_within_its_budget(monkeypatch):
+    monkeypatch.setattr(fwa, 'MASK_CACHE_BUDGET_BYTES', 3 * 48 * 48 * 3 * 4)  # three (1, 3, 48, 48) masks
+    blocks = [release_block()[0] for _ in range(5)]
+    with torch.no_grad():
+        masks = [folded_attention_mask(b.attn, 48, 0, (0, 0, 0), torch.device('cpu'), torch.float32)
+                 for b in blocks]
+        assert fwa._cache_bytes() <= fwa.MASK_CACHE_BUDGET_BYTES
+        # the most recent ones are reused, the evicted first one is rebuilt equal
+        assert folded_attention_mask(blocks[-1].attn, 48, 0, (0, 0, 0), torch.device('cpu'),
+                                     torch.float32) is masks[-1]
+        rebuilt = folded_attention_mask(blocks[0].attn, 48, 0, (0, 0, 0), torch.device('cpu'), torch.float32)
+    assert rebuilt is not masks[0] and torch.equal(rebuilt, masks[0])
 
 
 @pytest.mark.parametrize('shifted', [False, True])
@@ -104,4 +120,37 @@ def test_drop_in_for_the_library_swin_block(shifted):
     with torch.no_grad():
         expected = block._attention(x)
         got = fused_shifted_window_attention(block.attn, block.norm1(x), block.shift_size)
+    assert (got - expected).abs().max().item() <= 1e-5
+
+
+@pytest.mark.parametrize('shifted', [False, True])
+@pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 4)])
+def test_query_frame_equals_full_output_frame(shifted, size):
+    """One frame's output (queries of that frame only) == that frame of the full output, incl. T < wt padding
+    and T > wt (several windows along t: falls back to the full computation)."""
+    block, shift = release_block(shifted=shifted)
+    x = torch.randn(2, *size, 12)
+    with torch.no_grad():
+        full = fused_shifted_window_attention(block.attn, x, shift)
+        for frame in range(size[0]):
+            got = fused_shifted_window_attention(block.attn, x, shift, query_frame=frame)
+            assert got.shape == (2, *size[1:], 12)
+            assert (got - full[:, frame]).abs().max().item() <= 1e-5
+
+
+def test_backbone_centre_frame_path_equals_full_last_group():
+    """The backbone's last group computes the centre frame alone; same numbers as the full group."""
+    from iart_mm.models.editors.iart.swin_backbone import WindowSwinBackbone
+    torch.manual_seed(0)
+    net = WindowSwinBackbone(embed_dim=12, depths=(2, 2), num_heads=(3, 3), window_size=(3, 4, 4),
+                             drop_path_rate=0.).eval()
+    for p in net.parameters():
+        p.data.add_(torch.randn_like(p) * 0.1)
+    x = torch.randn(1, 3, 12, 9, 10)
+    with torch.no_grad():
+        got = net(x)
+        feats = net.patch_embed.norm(x.permute(0, 1, 3, 4, 2))
+        for layer in net.layers:
+            feats = layer(feats)
+        expected = net.conv_after_body(net.norm(feats)[:, 1].permute(0, 3, 1, 2)) + x[:, 1]
     assert (got - expected).abs().max().item() <= 1e-5
