@@ -168,8 +168,17 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
     tokens = windows.new_empty((bw, nq, heads, c // heads))
     for category, start, end in groups:
         mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
-        out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
-                                             scale=attn.scale)
+        if mask.requires_grad:
+            # training the bias table: SDPA would take its slow generic path (extra -inf checks over the
+            # scores) to give the mask a gradient; the explicit product is the same math in fewer passes
+            scores = torch.baddbmm(mask.expand(end - start, -1, -1, -1).reshape(-1, *mask.shape[2:]),
+                                   q[start:end].reshape(-1, nq, q.shape[-1]),
+                                   k[start:end].reshape(-1, n, q.shape[-1]).transpose(1, 2), alpha=attn.scale)
+            out = torch.bmm(scores.softmax(-1), v[start:end].reshape(-1, n, q.shape[-1]))
+            out = out.view(end - start, heads, nq, -1)
+        else:
+            out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
+                                                 scale=attn.scale)
         tokens[start:end] = out.transpose(1, 2)
     return attn.proj(tokens.view(bw * nq, c))
 
