@@ -4,9 +4,6 @@ Implementations (same weights, same input, fp32, ``torch.no_grad``):
 - ``release``: ``reference_iart.ReleaseIART``, the released forward (unfused attention with the bias gathered
   per call, per-pixel IA tensors, reentrant checkpoint around every Swin block, layout copies);
 - ``net``: ``iart_mm``'s ``IAPSRTRecurrentNet`` as it is;
-- ``net+fused``: the same network with its Swin blocks' attention replaced, in this benchmark process only, by
-  ``fused_window_attention.fused_shifted_window_attention`` (cached bias+shift mask, one SDPA call): what the
-  wiring proposed in issue 10 gives.
 
 Allocators: ``default`` (glibc defaults) and ``tuned`` (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
 MALLOC_TOP_PAD_=1073741824``, set in the child's environment, the same as ``iart_mm.utils.allocator``).
@@ -55,7 +52,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SMALL_STATE = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_official_state.pth'
 SMALL_IO = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_io.pth'
-IMPLS = ('release', 'net', 'net+fused')
+IMPLS = ('release', 'net')
 TRAIN_IMPLS = ('release', 'net')
 TUNED_ENV = {'MALLOC_MMAP_MAX_': '0', 'MALLOC_TRIM_THRESHOLD_': '17179869184', 'MALLOC_TOP_PAD_': '1073741824'}
 RELEASED = dict(mid_channels=64, embed_dim=120, depths=(6, 6, 6), num_heads=(6, 6, 6), window_size=(3, 8, 8))
@@ -117,14 +114,6 @@ def build(impl, config, state):
     from iart_mm.models.editors.iart import IAPSRTRecurrentNet
     model = IAPSRTRecurrentNet(**config, drop_path_rate=0.)
     model.load_state_dict(net_state_dict(state), strict=True)
-    if impl == 'net+fused':
-        from iart_mm.models.editors.iart import swin_backbone
-        from iart_mm.models.editors.iart.fused_window_attention import fused_shifted_window_attention
-
-        def _attention(self, x):
-            return fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size)
-
-        swin_backbone.SwinBlock3D._attention = _attention
     return model.eval()
 
 
