@@ -72,8 +72,8 @@ def sine_encoding(points, num_feats, temperature, normalizer):
     # (..., 2, F) = [y / dim_t, x / dim_t] is already the output order; num_feats is even, so the interleaved
     # sin (even features) / cos (odd features) pattern is the parity of the flat feature index
     pe, _ = _sine_positions(points, num_feats, temperature, normalizer)
-    torch.sin(pe[..., 0::2], out=pe[..., 0::2])  # in place: one buffer, no stack
-    torch.cos(pe[..., 1::2], out=pe[..., 1::2])
+    pe[..., 0::2].sin_()  # in place: one buffer, no stack
+    pe[..., 1::2].cos_()
     return pe
 
 

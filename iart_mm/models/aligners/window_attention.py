@@ -83,12 +83,13 @@ def block_forward(q, table, idx, mask, k_bias, v_bias, num_heads):
         keys = keys.view(b, num_heads, s, d).mul_(mask[:, None, :, None].to(keys.dtype)).view(-1, s, d)
     qh = q.view(b, num_heads, d)
     # q . (K[idx] + k_bias[s]) = q . K[idx] + q . k_bias[s]: the constants never get added to gathered rows
-    logits = torch.addmm(torch.bmm(keys, qh.reshape(-1, d, 1)).view(b, -1), q, k_bias)
+    # in-place addmm_: addmm would first copy its input into a fresh result
+    logits = torch.bmm(keys, qh.reshape(-1, d, 1)).view(b, -1).addmm_(q, k_bias)
     attn = _softmax_last(logits.view(b, num_heads, s))
     weights = attn if mask is None else attn * mask[:, None, :].to(attn.dtype)
     out = torch.nn.functional.embedding_bag(key_rows + num_heads, table, mode='sum',
                                             per_sample_weights=weights.reshape(-1, s))
-    return torch.addmm(out.view(b, c), attn.view(b, -1), v_bias.t()), attn
+    return out.view(b, c).addmm_(attn.view(b, -1), v_bias.t()), attn
 
 
 def _key_rows(idx, num_heads):
@@ -124,7 +125,7 @@ def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_head
     grad_attn = torch.bmm(values, go.reshape(-1, d, 1)).view(b, num_heads, s)
     if m is not None:
         grad_attn.mul_(m)
-    grad_attn = torch.addmm(grad_attn.view(b, -1), grad_out, v_bias).view(b, num_heads, s)
+    grad_attn = grad_attn.view(b, -1).addmm_(grad_out, v_bias).view(b, num_heads, s)
     grad_logits = attn * (grad_attn - (attn * grad_attn).sum(-1, keepdim=True))
     grad_logits_m = grad_logits if m is None else grad_logits * m
     attn_m = attn if m is None else attn * m
@@ -132,7 +133,7 @@ def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_head
     if need_q:
         grad_q = torch.nn.functional.embedding_bag(key_rows, table, mode='sum',
                                                    per_sample_weights=grad_logits_m.reshape(-1, s))
-        grad_q = torch.addmm(grad_q.view(b, c), grad_logits.view(b, -1), k_bias.t())
+        grad_q = grad_q.view(b, c).addmm_(grad_logits.view(b, -1), k_bias.t())
     grad_rows = q.new_empty((b, s, 2, num_heads, d))
     torch.mul(grad_logits_m.transpose(1, 2)[..., None], qh[:, None], out=grad_rows[:, :, 0])
     torch.mul(attn_m.transpose(1, 2)[..., None], go[:, None], out=grad_rows[:, :, 1])
