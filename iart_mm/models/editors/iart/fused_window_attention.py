@@ -81,7 +81,7 @@ _LAYOUTS = {}
 
 
 def _window_layout(batch, padded_size, window_size, shift_size):
-    """Cached (perm, inverse perm, [(category, start, end)]) grouping the b * nW windows by category."""
+    """Cached (perm, [(category, start, end)]) grouping the b * nW windows by category (perm None: identity)."""
     key = (batch, tuple(padded_size), tuple(window_size), tuple(shift_size))
     layout = _LAYOUTS.get(key)
     if layout is None:
@@ -96,7 +96,7 @@ def _window_layout(batch, padded_size, window_size, shift_size):
                 groups.append((category, start, start + count))
                 start += count
         identity = len(groups) == 1
-        layout = (None if identity else order, None if identity else torch.argsort(order), groups)
+        layout = (None if identity else order, groups)
         _LAYOUTS[key] = layout
     return layout
 
@@ -183,34 +183,6 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
     return attn.proj(tokens.view(bw * nq, c))
 
 
-def fused_window_attention(attn, windows, padded_size, shift_size):
-    """softmax(q k^T * scale + bias + shift mask) v, then ``attn.proj``, for the windows of a padded clip.
-
-    Windows are grouped by mask category (a cached permutation, identity for unshifted blocks) and each group
-    is one SDPA call with a broadcast (1, heads, N, N) mask, so no (nW, heads, N, N) tensor is ever built.
-
-    Args:
-        attn: module with ``qkv`` Linear(C, 3C), ``proj`` Linear(C, C), ``num_heads``, ``scale``,
-            ``window_size``, ``relative_position_bias_table``, ``relative_position_index`` (the layout of
-            ``WindowAttention3D``).
-        windows (Tensor): (b * nW, N, C) from :func:`window_partition` of the (rolled) padded clip.
-        padded_size (tuple[int]): padded (t, h, w) of that clip.
-        shift_size (tuple[int]): the block's shift, (0, 0, 0) for unshifted blocks.
-
-    Returns:
-        Tensor: (b * nW, N, C).
-    """
-    bw, n, c = windows.shape
-    nw = 1
-    for length, win in zip(padded_size, attn.window_size):
-        nw *= length // win
-    perm, inverse, groups = _window_layout(bw // nw, padded_size, attn.window_size, shift_size)
-    if perm is not None:
-        windows = windows.index_select(0, perm.to(windows.device))
-    out = _grouped_attention(attn, windows, groups, shift_size).view(bw, n, c)
-    return out if perm is None else out.index_select(0, inverse.to(windows.device))
-
-
 _TOKEN_LAYOUTS = {}
 
 
@@ -232,7 +204,7 @@ def _token_layout(batch, size, padded_size, window_size, shift_size, device):
         dims = tuple(d for d, s, length in zip((1, 2, 3), shift_size, padded_size) if s % length)
         if dims:  # rolled[i] = clip[i + shift], as torch.roll(clip, -shift)
             index = torch.roll(index, shifts=tuple(-shift_size[d - 1] for d in dims), dims=dims)
-        perm, _, groups = _window_layout(batch, padded_size, window_size, shift_size)
+        perm, groups = _window_layout(batch, padded_size, window_size, shift_size)
         windows = window_partition(index[..., None], window_size)[..., 0]  # (b * nW, N)
         gather = (windows if perm is None else windows[perm]).reshape(-1)
         scatter = torch.empty_like(gather)
@@ -251,7 +223,9 @@ def fused_shifted_window_attention(attn, x, shift_size, query_frame=None):
     one more, instead of the 6-10 full-size layout copies the release makes per block.
 
     Args:
-        attn: the block's window-attention module (see :func:`fused_window_attention`).
+        attn: the block's window-attention module: ``qkv`` Linear(C, 3C), ``proj`` Linear(C, C),
+            ``num_heads``, ``scale``, ``window_size``, ``relative_position_bias_table`` and
+            ``relative_position_index`` (the layout of ``WindowAttention3D``).
         x (Tensor): (b, t, h, w, C), i.e. ``norm1(input)``.
         shift_size (tuple[int]): the block's (st, sh, sw).
         query_frame (int | None): compute the output of this frame only (keys and values still come from all
@@ -273,7 +247,7 @@ def fused_shifted_window_attention(attn, x, shift_size, query_frame=None):
     # are the same rows of every window
     rows = None if query_frame is None else slice(query_frame * wh * ww, (query_frame + 1) * wh * ww)
     rolled = any(s % length for s, length in zip(shift_size, padded))
-    perm, _, groups = _window_layout(b, padded, attn.window_size, shift_size)
+    perm, groups = _window_layout(b, padded, attn.window_size, shift_size)
     if not rolled and perm is None:
         # one window category and no roll: the plain partition/reverse permute copies beat row gathers
         windows = window_partition(x, attn.window_size)
