@@ -115,20 +115,25 @@ def worker(name, h, w, dim, mode, repeats, measure):
     print(json.dumps(dict(time_s=statistics.median(times))))
 
 
-def run_case(name, h, w, dim, mode, repeats, threads):
+def run_case(name, h, w, dim, mode, repeats, threads, allocator='default'):
     """Peak memory and median time of one case, each measured in its own fresh process.
 
     Memory runs with ``MALLOC_MMAP_THRESHOLD_=65536`` (every tensor-sized block mmapped and returned on free, so
     resident memory follows live tensors); time runs with glibc's defaults, as users run it (under that
     threshold every allocation above 64 KB would pay fresh page faults, which penalises block-wise code that
-    reuses small temporaries and says nothing about what users see).
+    reuses small temporaries and says nothing about what users see). ``allocator='tuned'`` times under the
+    allocator settings that the project's tools apply (``iart_mm.utils.allocator``).
     """
     # one thread by default: on a shared 2-core machine two OpenMP threads per process get descheduled at
     # every barrier and times swing 5-10x; a single thread gives repeatable ratios
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     env.pop('MALLOC_MMAP_THRESHOLD_', None)
     result = {}
-    for measure, extra in (('memory', dict(MALLOC_MMAP_THRESHOLD_='65536')), ('time', {})):
+    time_env = {}
+    if allocator == 'tuned':
+        from iart_mm.utils.allocator import malloc_env
+        time_env = malloc_env()
+    for measure, extra in (('memory', dict(MALLOC_MMAP_THRESHOLD_='65536')), ('time', time_env)):
         cmd = [sys.executable, __file__, '--worker', name, str(h), str(w), str(dim), mode, str(repeats), measure]
         proc = subprocess.run(cmd, env=dict(env, **extra), capture_output=True, text=True)
         lines = [line for line in proc.stdout.splitlines() if line.startswith('{')]
@@ -196,6 +201,8 @@ def main():
     parser.add_argument('--aligners', default=None, help=f"comma-separated subset of {','.join(ALIGNERS)} "
                         '(the release and bilinear rows are always added: ratios need them)')
     parser.add_argument('--threads', type=int, default=1, help='torch threads per case (default 1, see run_case)')
+    parser.add_argument('--allocator', choices=('default', 'tuned'), default='default',
+                        help="glibc settings of the timed runs: 'default', or 'tuned' as the tools set them")
     parser.add_argument('--compile', action='store_true', help='add ImplicitWarp(compile=True) rows')
     parser.add_argument('--check-compile', action='store_true', help='only check the compiled core')
     parser.add_argument('--worker', nargs=7, help=argparse.SUPPRESS)
@@ -232,8 +239,10 @@ def main():
     for (h, w) in sizes:
         for dim in dims:
             for mode in modes:
-                results = {name: run_case(name, h, w, dim, mode, repeats, args.threads) for name in names}
-                print(f'\n### LR {h}x{w}, C={dim}, {mode} (median of {repeats}, {args.threads} thread(s))\n')
+                results = {name: run_case(name, h, w, dim, mode, repeats, args.threads, args.allocator)
+                           for name in names}
+                print(f'\n### LR {h}x{w}, C={dim}, {mode} (median of {repeats}, {args.threads} thread(s), '
+                      f'{args.allocator} allocator)\n')
                 print(table(results, names), flush=True)
     with open('/proc/loadavg') as f:
         print(f'\nload average at end: {" ".join(f.read().split()[:3])}')

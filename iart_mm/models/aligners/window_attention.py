@@ -11,6 +11,8 @@ output. No (P, S, C) tensor and no per-pixel copy of the window ever exists.
 The backward recomputes the gathers block by block instead of saving them: grad mode keeps q, kv, the int64
 index and the (P, heads, S) attention weights, and scatters the rows' gradients with one ``index_add_`` per block.
 """
+import math
+
 import torch
 
 # pixels per block: 2048 x 4 slots x 240 channels x 4 B = 7.5 MB of gathered rows on CPU (L2/L3 resident);
@@ -57,7 +59,7 @@ def _head_diagonal(full, num_heads):
 
 
 def block_forward(q, table, idx, mask, k_bias, v_bias, num_heads):
-    """Attention of one block of pixels (what ``torch.compile`` fuses).
+    """Attention of one block of pixels (eager).
 
     The [K | V] table is read as (M * 2 * heads, D) rows of one head each, so that the keys of a block come out
     as (B * heads, S, D) for one batched matmul, and the values never get gathered at all: ``embedding_bag``
@@ -142,6 +144,56 @@ def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_head
     return grad_q, grad_rows.view(b, s, 2 * c), grad_bias
 
 
+def fused_query_block(out, x_cf, flow_cf, pixels, keys, values, weight, bias, k_bias, v_bias, dim_t, slot_offsets,
+                      geometry, num_heads):
+    """One block of the whole inference step, written for ``torch.compile`` to fuse (``ImplicitWarp(compile=True)``).
+
+    Window placement, query PE, x + PE, the scaled query projection, the key/value gathers, the S-way softmax and
+    the weighted sum of B query pixels of one batch element, in the plain form that Inductor turns into a few
+    vectorised loops that never materialise the window index or the gathered rows (run eagerly, the same code
+    would build (B, S, C) tensors: the eager path is :func:`block_forward`). Same math as the eager path, not
+    the same bits (sums run in another order): results agree to float32 rounding.
+
+    Args:
+        out (Tensor): (C, B) channels-first output slice, written in place.
+        x_cf (Tensor): (C, B) current-frame features, channels first.
+        flow_cf (Tensor): (2, B) float32 flow (dx, dy) of the block's pixels.
+        pixels (Tensor): (B,) int64 flat indices (row * w + col) of the block's pixels.
+        keys, values (Tensor): (h * w, C) K and V rows of the neighbour frame (no bias, no PE).
+        weight (Tensor): (C, C) query projection, transposed and multiplied by the logit scale.
+        bias (Tensor | None): (C,) query bias times the scale.
+        k_bias, v_bias (Tensor): (S, C) per-slot constants.
+        dim_t (Tensor): (C / 4,) PE divisors of the even features.
+        slot_offsets (Tensor): (S, 2) int64 (dy, dx) of each slot from the window's first cell.
+        geometry (tuple): (h, w, shift, normalizer, zeros_padding): frame size, window placement shift
+            (0 for 'official'), the query PE's normaliser and whether slots outside the frame read zeros.
+        num_heads (int): heads.
+    """
+    h, w, shift, normalizer, zeros_padding = geometry
+    c, b = x_cf.shape
+    s = slot_offsets.shape[0]
+    d = c // num_heads
+    pos = torch.stack((pixels // w, pixels % w)).to(flow_cf.dtype) + flow_cf.flip(0)  # (2, B) as (y, x)
+    base = torch.floor(pos - shift) if shift else torch.floor(pos)
+    offset = pos - base
+    slot = base.long()[:, None, :] + slot_offsets.t()[:, :, None]  # (2, S, B) as (y, x)
+    slot_y, slot_x = slot[0], slot[1]
+    idx = (slot_y.clamp(0, h - 1) * w + slot_x.clamp(0, w - 1)).t()  # (B, S)
+
+    angles = (offset / normalizer * (2 * math.pi))[:, None, :] / dim_t[:, None]  # (2 axes, C / 4, B)
+    pe = torch.stack((angles.sin(), angles.cos()), 2).reshape(c, b)  # channel = axis * C/2 + 2k + (0 sin, 1 cos)
+    q = torch.mm((x_cf + pe).t(), weight) if bias is None else torch.addmm(bias, (x_cf + pe).t(), weight)
+
+    keys, values = keys[idx], values[idx]  # (B, S, C), read inside the loops below
+    if zeros_padding:
+        inside = ((slot_y >= 0) & (slot_y < h) & (slot_x >= 0) & (slot_x < w)).t()[..., None].to(keys.dtype)
+        keys, values = keys * inside, values * inside
+    logits = ((keys + k_bias).view(b, s, num_heads, d) * q.view(b, 1, num_heads, d)).sum(-1)  # (B, S, heads)
+    attn = torch.softmax(logits, dim=1)
+    aligned = (attn[..., None] * (values + v_bias).view(b, s, num_heads, d)).sum(1)
+    out.copy_(aligned.view(b, c).t())
+
+
 class _Blocks:
     """Iterates (batch, first pixel, last pixel, global first, global last) blocks of ``chunk`` pixels."""
 
@@ -161,8 +213,7 @@ def _head_table(kv, num_heads, work):
     return kv.detach().to(work).view(-1, kv.shape[1] // (2 * num_heads))
 
 
-def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn=block_forward,
-                     keep_attn=False):
+def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, keep_attn=False):
     """Blocked forward over all pixels.
 
     Args:
@@ -176,7 +227,6 @@ def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, c
         num_heads (int): heads; C must be a multiple.
         batch (int): batch size n.
         chunk (int): pixels per block.
-        block_fn (callable): :func:`block_forward` or a compiled version of it.
         keep_attn (bool): also return the (P, heads, S) attention weights (working dtype).
 
     Returns:
@@ -196,7 +246,7 @@ def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, c
     for bi, p0, p1, g0, g1 in _Blocks(batch, hw, chunk):
         q = queries(bi, p0, p1).to(work)
         with torch.autocast(kv.device.type, enabled=False):  # the core accumulates in the working dtype
-            o, attn = block_fn(q, table, idx[g0:g1], None if mask is None else mask[g0:g1], kb, vb, num_heads)
+            o, attn = block_forward(q, table, idx[g0:g1], None if mask is None else mask[g0:g1], kb, vb, num_heads)
         out[bi, :, p0:p1] = o.t()
         if keep_attn:
             attn_all[g0:g1] = attn
@@ -207,9 +257,8 @@ class BlockedWindowAttention(torch.autograd.Function):
     """Autograd wrapper that saves no gathered tensors (they are recomputed block by block in backward)."""
 
     @staticmethod
-    def forward(ctx, q, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn):
-        out, attn = attention_blocks(q, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn,
-                                     keep_attn=True)
+    def forward(ctx, q, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk):
+        out, attn = attention_blocks(q, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, keep_attn=True)
         ctx.save_for_backward(q, kv, idx, k_bias, v_bias, mask, attn)
         ctx.num_heads, ctx.batch, ctx.chunk = num_heads, batch, chunk
         return out
@@ -243,10 +292,10 @@ class BlockedWindowAttention(torch.autograd.Function):
             return grad.to(like.dtype) if needed and grad is not None else None
 
         return (cast(grad_q, q), cast(grad_kv, kv), None, cast(grad_bias[:, :c], k_bias, need_kb),
-                cast(grad_bias[:, c:], v_bias, need_vb), None, None, None, None, None)
+                cast(grad_bias[:, c:], v_bias, need_vb), None, None, None, None)
 
 
-def window_attention(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk=None, block_fn=block_forward):
+def window_attention(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk=None):
     """Lean window attention; see :func:`attention_blocks` for shapes. Returns (n, C, hw).
 
     In grad mode (when any of q, kv, k_bias, v_bias requires grad) ``queries`` must be the (P, C) tensor.
@@ -256,6 +305,5 @@ def window_attention(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, c
     if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
         if callable(queries):
             raise ValueError('window_attention: grad mode needs the (P, C) query tensor, not a function')
-        return BlockedWindowAttention.apply(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk,
-                                            block_fn)
-    return attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, block_fn)
+        return BlockedWindowAttention.apply(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk)
+    return attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk)

@@ -201,6 +201,33 @@ def test_compile_failure_falls_back_to_same_numbers(monkeypatch):
         assert torch.equal(fused(feat_n, feat_c, flow), ours(feat_n, feat_c, flow))
 
 
+@pytest.mark.slow
+def test_compiled_inference_matches_reference(ia_fixture):
+    """compile=True (the torch.compile-fused inference block) against the literal reference and the fixture.
+
+    One compiled module covers both paddings' code (mask or not), a batch of 2, odd sizes, several blocks and a
+    short last block; the fixture case is the released module at C=120.
+    """
+    for padding in ('duplicate', 'zeros'):
+        ours, ref = _pair(dim=16, num_heads=4, padding=padding, compile=True, chunk=8)
+        eager = ImplicitWarp(16, 4, padding=padding, chunk=8)
+        eager.load_state_dict(ours.state_dict())
+        with torch.no_grad():
+            feat_n, feat_c, flow = _inputs(1, 16, 5, 7, _flow('leaving', 1, 5, 7))
+            out = ours(feat_n, feat_c, flow)
+            assert ours._fused is not None, 'the compiled path did not run'
+            assert (out - ref(feat_n, feat_c, flow.permute(0, 2, 3, 1))).abs().max() <= 1e-5
+            feat_n, feat_c, flow = _inputs(2, 16, 5, 7, _flow('fractional', 2, 5, 7))
+            assert (ours(feat_n, feat_c, flow) - eager(feat_n, feat_c, flow)).abs().max() <= 1e-5
+    model = ImplicitWarp(dim=120, num_heads=6, compile=True)
+    model.load_state_dict(ia_fixture['state_dict'])
+    inputs = ia_fixture['inputs']
+    with torch.no_grad():
+        out = model(inputs['feat_neighbor'], inputs['feat_current'], inputs['flow'])
+    assert model._fused is not None
+    assert (out - ia_fixture['output']).abs().max() <= 1e-5
+
+
 @pytest.mark.parametrize('kwargs, message', [
     (dict(dim=120, num_heads=7), 'num_heads must be a positive divisor of dim=120'),
     (dict(dim=0, num_heads=1), 'dim must be a positive int'),

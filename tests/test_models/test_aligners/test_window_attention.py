@@ -6,7 +6,7 @@ import torch
 from reference_ia import sine_pe_points
 
 from iart_mm.models.aligners import ImplicitWarp
-from iart_mm.models.aligners.implicit_warp import sine_encoding
+from iart_mm.models.aligners.implicit_warp import sine_encoding, sine_encoding_channels_first
 from iart_mm.models.aligners.window_attention import window_attention
 from tests.test_models.test_aligners.test_implicit_warp import _flow, _inputs, _pair
 
@@ -49,6 +49,15 @@ def test_sine_encoding_bit_exact_with_release_recipe(requires_grad):
     ours = sine_encoding(points, 60, 0.01, 2 + 1e-6)
     assert torch.equal(ours.detach(), sine_pe_points(points.detach(), 60, 0.01, 2 + 1e-6))
     assert ours.requires_grad == requires_grad
+
+
+def test_channels_first_sine_encoding_is_the_same_encoding_regrouped():
+    """The inference layout (kind, axis, k, B) permuted back to channels is the release's PE, bit for bit."""
+    points = torch.rand(37, 2) * 2 - 0.5
+    grouped = sine_encoding_channels_first(points.t().contiguous(), 60, 0.01, 2 + 1e-6)
+    assert grouped.shape == (2, 2, 30, 37)
+    channels_first = grouped.permute(1, 2, 0, 3).reshape(120, 37)
+    assert torch.equal(channels_first.t(), sine_pe_points(points, 60, 0.01, 2 + 1e-6))
 
 
 def test_sine_encoding_gradient_is_analytic():
