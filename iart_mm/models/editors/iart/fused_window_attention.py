@@ -32,6 +32,7 @@ from collections import OrderedDict
 import torch
 import torch.nn.functional as F
 
+from .masked_attention import masked_window_attention
 from .window_attention import window_partition, window_reverse
 
 _SHIFT_MASK_VALUE = -100.0
@@ -169,13 +170,8 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
     for category, start, end in groups:
         mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
         if mask.requires_grad:
-            # training the bias table: SDPA would take its slow generic path (extra -inf checks over the
-            # scores) to give the mask a gradient; the explicit product is the same math in fewer passes
-            scores = torch.baddbmm(mask.expand(end - start, -1, -1, -1).reshape(-1, *mask.shape[2:]),
-                                   q[start:end].reshape(-1, nq, q.shape[-1]),
-                                   k[start:end].reshape(-1, n, q.shape[-1]).transpose(1, 2), alpha=attn.scale)
-            out = torch.bmm(scores.softmax(-1), v[start:end].reshape(-1, n, q.shape[-1]))
-            out = out.view(end - start, heads, nq, -1)
+            # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
+            out = masked_window_attention(q[start:end], k[start:end], v[start:end], mask, attn.scale)
         else:
             out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
                                                  scale=attn.scale)
