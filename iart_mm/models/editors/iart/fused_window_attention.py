@@ -32,7 +32,7 @@ from collections import OrderedDict
 import torch
 import torch.nn.functional as F
 
-from .masked_attention import masked_window_attention
+from .masked_attention import grouped_masked_attention
 from .window_attention import window_partition, window_reverse
 
 _SHIFT_MASK_VALUE = -100.0
@@ -161,20 +161,24 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
     """
     bw, n, c = windows.shape
     heads = attn.num_heads
+    rows = slice(None) if query_rows is None else query_rows
+    table = attn.relative_position_bias_table
+    if table.requires_grad and torch.is_grad_enabled():
+        # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
+        masks = [folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
+                 for category, _, _ in groups]
+        tokens = grouped_masked_attention(attn.qkv(windows), attn.scale, heads,
+                                          [(start, end) for _, start, end in groups], masks, rows)
+        return attn.proj(tokens.view(-1, c))
     qkv = attn.qkv(windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
     q, k, v = qkv.unbind(0)  # bw, heads, N, d
-    rows = slice(None) if query_rows is None else query_rows
     q = q[:, :, rows]
     nq = q.shape[2]
     tokens = windows.new_empty((bw, nq, heads, c // heads))
     for category, start, end in groups:
         mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
-        if mask.requires_grad:
-            # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
-            out = masked_window_attention(q[start:end], k[start:end], v[start:end], mask, attn.scale)
-        else:
-            out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
-                                                 scale=attn.scale)
+        out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
+                                             scale=attn.scale)
         tokens[start:end] = out.transpose(1, 2)
     return attn.proj(tokens.view(bw * nq, c))
 

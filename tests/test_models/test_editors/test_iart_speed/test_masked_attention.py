@@ -1,46 +1,55 @@
-"""The chunked attention with a trainable mask (IART training): values and gradients of the plain product."""
+"""The chunked attention with trainable masks (IART training): values and gradients of the plain product."""
 import pytest
 import torch
 
-from iart_mm.models.editors.iart.masked_attention import masked_window_attention
+from iart_mm.models.editors.iart.masked_attention import grouped_masked_attention
+
+WINDOWS, HEADS, N, D = 5, 2, 8, 4
+GROUPS = [(0, 3), (3, 5)]  # two window categories, each with its own mask
 
 
-def _inputs(windows=5, heads=2, nq=6, n=8, d=4):
+def _inputs():
     torch.manual_seed(0)
-    q = torch.randn(windows, heads, nq, d, dtype=torch.float64, requires_grad=True)
-    k = torch.randn(windows, heads, n, d, dtype=torch.float64, requires_grad=True)
-    v = torch.randn(windows, heads, n, d, dtype=torch.float64, requires_grad=True)
-    mask = torch.randn(1, heads, nq, n, dtype=torch.float64, requires_grad=True)
-    return q, k, v, mask
+    qkv = torch.randn(WINDOWS, N, 3 * HEADS * D, dtype=torch.float64, requires_grad=True)
+    masks = [torch.randn(1, HEADS, N, N, dtype=torch.float64, requires_grad=True) for _ in GROUPS]
+    return qkv, masks
 
 
-@pytest.mark.parametrize('chunk_windows', [1, 2, 5, 8])
-def test_matches_plain_attention_and_its_gradients(chunk_windows):
-    """Any chunking (one window, uneven last chunk, all windows, more than all) gives the plain product's
-    output and the gradients of q, k, v and the mask (summed over windows)."""
-    q, k, v, mask = _inputs(nq=6, n=8)  # fewer queries than keys, as for the centre-frame-only block
-    chunk_bytes = chunk_windows * 2 * 6 * 8 * 8
-    out = masked_window_attention(q, k, v, mask, 0.7, chunk_bytes=chunk_bytes)
-    expected = torch.softmax(0.7 * q @ k.transpose(-1, -2) + mask, -1) @ v
+def _plain(qkv, masks, rows, scale):
+    q, k, v = qkv.view(WINDOWS, N, 3, HEADS, D).permute(2, 0, 3, 1, 4).unbind(0)
+    mask = torch.cat([m[:, :, rows].expand(end - start, -1, -1, -1) for m, (start, end) in zip(masks, GROUPS)])
+    out = torch.softmax(scale * q[:, :, rows] @ k.transpose(-1, -2) + mask, -1) @ v
+    return out.transpose(1, 2).reshape(WINDOWS, -1, HEADS * D)
+
+
+@pytest.mark.parametrize('rows', [slice(None), slice(2, 6)], ids=['all-queries', 'centre-queries'])
+@pytest.mark.parametrize('chunk_windows', [1, 2, 8])
+def test_matches_plain_attention_and_its_gradients(rows, chunk_windows):
+    """Any chunking (one window, chunks across a group's end, all at once) and a query subset give the plain
+    product's output and the gradients of the qkv projection and of each group's mask."""
+    qkv, masks = _inputs()
+    nq = len(range(N)[rows])
+    out = grouped_masked_attention(qkv, 0.7, HEADS, GROUPS, [m[:, :, rows] for m in masks], rows,
+                                   chunk_bytes=chunk_windows * HEADS * nq * N * 8)
+    expected = _plain(qkv, masks, rows, 0.7)
     assert torch.allclose(out, expected, atol=1e-12)
     upstream = torch.randn_like(out)
-    got = torch.autograd.grad(out, (q, k, v, mask), upstream)
-    want = torch.autograd.grad(expected, (q, k, v, mask), upstream)
+    got = torch.autograd.grad(out, [qkv, *masks], upstream)
+    want = torch.autograd.grad(expected, [qkv, *masks], upstream)
     for g, w in zip(got, want):
-        assert g.shape == w.shape
         assert torch.allclose(g, w, atol=1e-12)
 
 
 def test_gradcheck():
-    q, k, v, mask = _inputs(windows=3, nq=4, n=4)
-    assert torch.autograd.gradcheck(lambda *t: masked_window_attention(*t, 0.5, chunk_bytes=2 * 2 * 4 * 4 * 8),
-                                    (q, k, v, mask))
+    qkv, masks = _inputs()
+    assert torch.autograd.gradcheck(
+        lambda qkv, m1, m2: grouped_masked_attention(qkv, 0.5, HEADS, GROUPS, [m1, m2], chunk_bytes=1),
+        (qkv, *masks))
 
 
-def test_only_needed_gradients_are_computed():
-    q, k, v, mask = _inputs()
-    mask.requires_grad_(False)
-    k.requires_grad_(False)
-    out = masked_window_attention(q, k, v, mask, 0.7)
-    grad_q, grad_v = torch.autograd.grad(out.sum(), (q, v))
-    assert grad_q.abs().sum() > 0 and grad_v.abs().sum() > 0
+def test_a_frozen_mask_gets_no_gradient():
+    qkv, masks = _inputs()
+    masks[1].requires_grad_(False)
+    out = grouped_masked_attention(qkv, 0.7, HEADS, GROUPS, masks)
+    grad_qkv, grad_mask = torch.autograd.grad(out.sum(), (qkv, masks[0]))
+    assert grad_qkv.abs().sum() > 0 and grad_mask.abs().sum() > 0
