@@ -301,8 +301,7 @@ class ImplicitWarp(nn.Module):
         n, c, h, w = feat_current.shape
         hw = h * w
         chunk = self.chunk or default_chunk(feat_current.device)
-        # separate K and V tables: two allocations of half the size (glibc serves blocks up to 32 MB from its
-        # heap once such a block has been freed, so repeated calls can reuse memory instead of faulting it in)
+        # separate K and V tables, as in the eager inference path (see ``window_attention.attention_blocks``)
         nbr = feat_neighbor.reshape(n, c, hw).transpose(1, 2)
         keys = torch.matmul(nbr, self._projection_weight(self.k).t())
         values = torch.matmul(nbr, self._projection_weight(self.v).t())
@@ -358,17 +357,23 @@ class ImplicitWarp(nn.Module):
         idx, mask, offset = self._window_index(flow.to(coord_dtype), n, h, w)
         x = feat_current.reshape(n, c, h * w)
 
-        # keys/values: one [K | V] projection per neighbour pixel, read channels-first through a transposed
-        # matmul (no channels-last copy)
-        w_kv = torch.cat((self._projection_weight(self.k), self._projection_weight(self.v)))
-        kv = torch.matmul(feat_neighbor.reshape(n, c, h * w).transpose(1, 2), w_kv.t()).reshape(n * h * w, 2 * c)
-        k_bias, v_bias = k_bias.to(kv.dtype), v_bias.to(kv.dtype)
+        # keys/values: projected once per neighbour pixel, read channels-first through a transposed matmul (no
+        # channels-last copy); one [K | V] tensor in training (one scatter of row gradients), separate K and V
+        # in inference (two half-size allocations that glibc can reuse from call to call)
+        nbr = feat_neighbor.reshape(n, c, h * w).transpose(1, 2)
         if _needs_grad(self, feat_neighbor, feat_current, flow):
+            w_kv = torch.cat((self._projection_weight(self.k), self._projection_weight(self.v)))
+            kv = torch.matmul(nbr, w_kv.t()).reshape(n * h * w, 2 * c)
             queries = self._scaled_queries(x.transpose(1, 2), offset.view(n, h * w, 2)).reshape(-1, c).to(kv.dtype)
+            dtype = kv.dtype
         else:
-            # inference: each block's queries are made when the block runs, so no (P, C) query, PE or
-            # channels-last copy of the current features is ever allocated
+            kv = tuple(torch.matmul(nbr, self._projection_weight(lin).t()).reshape(n * h * w, c)
+                       for lin in (self.k, self.v))
+            # each block's queries are made when the block runs, so no (P, C) query, PE or channels-last copy of
+            # the current features is ever allocated
             queries = self._block_query_fn(x, offset, n, h * w)
+            dtype = kv[0].dtype
+        k_bias, v_bias = k_bias.to(dtype), v_bias.to(dtype)
 
         out = window_attention(queries, kv, idx, k_bias, v_bias, mask, self.num_heads, n, self.chunk)
         del queries, kv

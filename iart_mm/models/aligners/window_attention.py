@@ -12,6 +12,7 @@ The backward recomputes the gathers block by block instead of saving them: grad 
 index and the (P, heads, S) attention weights, and scatters the rows' gradients with one ``index_add_`` per block.
 """
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -58,16 +59,37 @@ def _head_diagonal(full, num_heads):
     return blocks.permute(0, 2, 1).reshape(s, c)
 
 
-def block_forward(q, table, idx, mask, k_bias, v_bias, num_heads):
+class HeadTables(NamedTuple):
+    """Key and value rows of one head each: the row of (neighbour pixel m, head h) is ``m * stride + h`` in
+    ``keys`` (D,) and in ``values``. Built by :func:`head_tables` from one (M, 2C) [K | V] tensor (``values`` is
+    the same storage shifted by ``heads`` rows, stride 2 * heads) or from separate (M, C) K and V (stride heads)."""
+    keys: torch.Tensor
+    values: torch.Tensor
+    stride: int
+
+
+def head_tables(kv, num_heads, work):
+    """:class:`HeadTables` of ``kv`` ((M, 2C) tensor or (K, V) pair of (M, C)), in the working dtype, detached
+    (the core's own backward handles their gradients, and a table without grad keeps ``embedding_bag`` on its
+    lean forward-only kernel)."""
+    if isinstance(kv, tuple):
+        k, v = (t.detach().to(work) for t in kv)
+        d = k.shape[1] // num_heads
+        return HeadTables(k.view(-1, d), v.view(-1, d), num_heads)
+    table = kv.detach().to(work).view(-1, kv.shape[1] // (2 * num_heads))
+    return HeadTables(table, table[num_heads:], 2 * num_heads)
+
+
+def block_forward(q, tables, idx, mask, k_bias, v_bias, num_heads):
     """Attention of one block of pixels (eager).
 
-    The [K | V] table is read as (M * 2 * heads, D) rows of one head each, so that the keys of a block come out
-    as (B * heads, S, D) for one batched matmul, and the values never get gathered at all: ``embedding_bag``
-    sums each pixel's S value rows weighted by the attention in one pass.
+    K and V are read as rows of one head each, so that the keys of a block come out as (B * heads, S, D) for one
+    batched matmul, and the values never get gathered at all: ``embedding_bag`` sums each pixel's S value rows
+    weighted by the attention in one pass.
 
     Args:
         q (Tensor): (B, C) scaled queries, working dtype.
-        table (Tensor): (M * 2 * heads, D) view of the (M, 2C) [K | V] rows (no bias, no PE), working dtype.
+        tables (HeadTables): K and V rows (no bias, no PE), working dtype.
         idx (Tensor): (B, S) int64 neighbour pixels read by each slot.
         mask (Tensor | None): (B, S) 0/1 (zeros padding) or None.
         k_bias, v_bias (Tensor): (C, heads * S) :func:`head_block_diagonal` of the per-slot constants.
@@ -79,8 +101,8 @@ def block_forward(q, table, idx, mask, k_bias, v_bias, num_heads):
     b, s = idx.shape
     c = q.shape[1]
     d = c // num_heads
-    key_rows = _key_rows(idx, num_heads)
-    keys = torch.nn.functional.embedding(key_rows, table)  # (B * heads, S, D)
+    rows = _head_rows(idx, num_heads, tables.stride)
+    keys = torch.nn.functional.embedding(rows, tables.keys)  # (B * heads, S, D)
     if mask is not None:
         keys = keys.view(b, num_heads, s, d).mul_(mask[:, None, :, None].to(keys.dtype)).view(-1, s, d)
     qh = q.view(b, num_heads, d)
@@ -89,23 +111,22 @@ def block_forward(q, table, idx, mask, k_bias, v_bias, num_heads):
     logits = torch.bmm(keys, qh.reshape(-1, d, 1)).view(b, -1).addmm_(q, k_bias)
     attn = _softmax_last(logits.view(b, num_heads, s))
     weights = attn if mask is None else attn * mask[:, None, :].to(attn.dtype)
-    out = torch.nn.functional.embedding_bag(key_rows + num_heads, table, mode='sum',
-                                            per_sample_weights=weights.reshape(-1, s))
+    out = torch.nn.functional.embedding_bag(rows, tables.values, mode='sum', per_sample_weights=weights.reshape(-1, s))
     return out.view(b, c).addmm_(attn.view(b, -1), v_bias.t()), attn
 
 
-def _key_rows(idx, num_heads):
-    """(B * heads, S) rows of the (M * 2 * heads, D) head table holding each slot's key (values: + heads)."""
+def _head_rows(idx, num_heads, stride):
+    """(B * heads, S) rows of the head tables holding each slot's key and value."""
     b, s = idx.shape
     heads = torch.arange(num_heads, device=idx.device).view(1, num_heads, 1)
-    return (idx[:, None, :] * (2 * num_heads) + heads).view(b * num_heads, s)
+    return (idx[:, None, :] * stride + heads).view(b * num_heads, s)
 
 
-def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_heads, need_q):
+def block_backward(q, tables, idx, mask, attn, grad_out, k_bias, v_bias, num_heads, need_q):
     """Gradients of one block (the forward's gathers are recomputed, never saved).
 
     Args:
-        q, table, idx, mask, k_bias, v_bias, num_heads: as in :func:`block_forward` (block-diagonal biases).
+        q, tables, idx, mask, k_bias, v_bias, num_heads: as in :func:`block_forward` (block-diagonal biases).
         attn (Tensor): (B, heads, S) attention weights of the forward.
         grad_out (Tensor): (B, C) gradient of the block's output.
         need_q (bool): compute the query gradient.
@@ -118,8 +139,8 @@ def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_head
     b, s = idx.shape
     c = q.shape[1]
     d = c // num_heads
-    key_rows = _key_rows(idx, num_heads)
-    values = torch.nn.functional.embedding(key_rows + num_heads, table)  # (B * heads, S, D)
+    rows = _head_rows(idx, num_heads, tables.stride)
+    values = torch.nn.functional.embedding(rows, tables.values)  # (B * heads, S, D)
     m = None if mask is None else mask[:, None, :].to(attn.dtype)  # (B, 1, S)
     go = grad_out.view(b, num_heads, d)
     qh = q.view(b, num_heads, d)
@@ -133,7 +154,7 @@ def block_backward(q, table, idx, mask, attn, grad_out, k_bias, v_bias, num_head
     attn_m = attn if m is None else attn * m
     grad_q = None
     if need_q:
-        grad_q = torch.nn.functional.embedding_bag(key_rows, table, mode='sum',
+        grad_q = torch.nn.functional.embedding_bag(rows, tables.keys, mode='sum',
                                                    per_sample_weights=grad_logits_m.reshape(-1, s))
         grad_q = grad_q.view(b, c).addmm_(grad_logits.view(b, -1), k_bias.t())
     grad_rows = q.new_empty((b, s, 2, num_heads, d))
@@ -207,12 +228,6 @@ class _Blocks:
                 yield bi, p0, p1, bi * self.hw + p0, bi * self.hw + p1
 
 
-def _head_table(kv, num_heads, work):
-    """(M * 2 * heads, D) view of the [K | V] rows, in the working dtype (detached: the core's own backward
-    handles its gradients, and a table without grad keeps ``embedding_bag`` on its lean forward-only kernel)."""
-    return kv.detach().to(work).view(-1, kv.shape[1] // (2 * num_heads))
-
-
 def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk, keep_attn=False):
     """Blocked forward over all pixels.
 
@@ -220,7 +235,9 @@ def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, c
         queries (Tensor | callable): (P, C) scaled queries, P = batch * hw, pixel-major per batch element; or
             ``queries(bi, p0, p1)`` giving the (p1 - p0, C) scaled queries of pixels p0:p1 of batch element bi
             (so that no (P, C) query tensor ever exists).
-        kv (Tensor): (M, 2C) [K | V] rows of all neighbour pixels (no bias, no PE).
+        kv (Tensor | tuple): (M, 2C) [K | V] rows of all neighbour pixels (no bias, no PE), or a (K, V) pair of
+            (M, C) tensors (two allocations of half the size: glibc serves blocks up to 32 MB from its heap
+            once such a block has been freed, so repeated calls reuse memory instead of faulting it in).
         idx (Tensor): (P, S) int64 rows of kv read by each slot of each pixel.
         k_bias, v_bias (Tensor): (S, C) per-slot constants.
         mask (Tensor | None): (P, S) 0/1 per slot (zeros padding) or None.
@@ -233,20 +250,21 @@ def attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, c
         Tensor | tuple: output (n, C, hw) in kv's dtype (and the attention weights if ``keep_attn``).
     """
     p, s = idx.shape
-    c = kv.shape[1] // 2
+    like = kv[0] if isinstance(kv, tuple) else kv
+    c = k_bias.shape[1]
     hw = p // batch
-    work = _accumulation_dtype(kv.dtype)
+    work = _accumulation_dtype(like.dtype)
     if not callable(queries):
         q_all = queries
         queries = lambda bi, p0, p1: q_all[bi * hw + p0:bi * hw + p1]  # noqa: E731
-    out = kv.new_empty((batch, c, hw))
-    attn_all = kv.new_empty((p, num_heads, s), dtype=work) if keep_attn else None
-    table = _head_table(kv, num_heads, work)
+    out = like.new_empty((batch, c, hw))
+    attn_all = like.new_empty((p, num_heads, s), dtype=work) if keep_attn else None
+    tables = head_tables(kv, num_heads, work)
     kb, vb = head_block_diagonal(k_bias.to(work), num_heads), head_block_diagonal(v_bias.to(work), num_heads)
     for bi, p0, p1, g0, g1 in _Blocks(batch, hw, chunk):
         q = queries(bi, p0, p1).to(work)
-        with torch.autocast(kv.device.type, enabled=False):  # the core accumulates in the working dtype
-            o, attn = block_forward(q, table, idx[g0:g1], None if mask is None else mask[g0:g1], kb, vb, num_heads)
+        with torch.autocast(like.device.type, enabled=False):  # the core accumulates in the working dtype
+            o, attn = block_forward(q, tables, idx[g0:g1], None if mask is None else mask[g0:g1], kb, vb, num_heads)
         out[bi, :, p0:p1] = o.t()
         if keep_attn:
             attn_all[g0:g1] = attn
@@ -271,7 +289,7 @@ class BlockedWindowAttention(torch.autograd.Function):
         p, s = idx.shape
         c = q.shape[1]
         work = attn.dtype
-        table = _head_table(kv, heads, work)
+        tables = head_tables(kv, heads, work)
         kb, vb = head_block_diagonal(k_bias.to(work), heads), head_block_diagonal(v_bias.to(work), heads)
         grad_q = torch.empty((p, c), dtype=work, device=q.device) if need_q else None
         grad_kv = torch.zeros(kv.shape, dtype=work, device=kv.device) if need_kv else None
@@ -279,7 +297,7 @@ class BlockedWindowAttention(torch.autograd.Function):
         for bi, p0, p1, g0, g1 in _Blocks(batch, p // batch, chunk):
             go = grad_out[bi, :, p0:p1].t().to(work).contiguous()
             with torch.autocast(kv.device.type, enabled=False):
-                gq, grad_rows, gb = block_backward(q[g0:g1].to(work), table, idx[g0:g1],
+                gq, grad_rows, gb = block_backward(q[g0:g1].to(work), tables, idx[g0:g1],
                                                    None if mask is None else mask[g0:g1], attn[g0:g1], go, kb, vb,
                                                    heads, need_q)
             grad_bias += gb
@@ -298,12 +316,15 @@ class BlockedWindowAttention(torch.autograd.Function):
 def window_attention(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk=None):
     """Lean window attention; see :func:`attention_blocks` for shapes. Returns (n, C, hw).
 
-    In grad mode (when any of q, kv, k_bias, v_bias requires grad) ``queries`` must be the (P, C) tensor.
+    In grad mode (when any of q, kv, k_bias, v_bias requires grad) ``queries`` must be the (P, C) tensor and
+    ``kv`` the (M, 2C) tensor (its backward scatters [K | V] row gradients in one pass).
     """
-    chunk = chunk or default_chunk(kv.device)
-    tensors = (kv, k_bias, v_bias) if callable(queries) else (queries, kv, k_bias, v_bias)
+    pair = isinstance(kv, tuple)
+    chunk = chunk or default_chunk(kv[0].device if pair else kv.device)
+    tensors = (*(kv if pair else (kv, )), k_bias, v_bias, *(() if callable(queries) else (queries, )))
     if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
-        if callable(queries):
-            raise ValueError('window_attention: grad mode needs the (P, C) query tensor, not a function')
+        if callable(queries) or pair:
+            raise ValueError('window_attention: grad mode needs the (P, C) query tensor and the (M, 2C) [K | V] '
+                             'tensor, not a query function or a (K, V) pair')
         return BlockedWindowAttention.apply(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk)
     return attention_blocks(queries, kv, idx, k_bias, v_bias, mask, num_heads, batch, chunk)

@@ -80,3 +80,19 @@ def test_query_function_refused_in_grad_mode():
     bias = torch.zeros(4, 4)
     with pytest.raises(ValueError, match='grad mode needs the'):
         window_attention(lambda bi, p0, p1: torch.zeros(p1 - p0, 4), kv, idx, bias, bias, None, 2, 1)
+
+
+def test_separate_key_and_value_tables_give_the_same_numbers():
+    """Inference may pass K and V as two (M, C) tensors (half-size allocations): same output as one [K | V]."""
+    torch.manual_seed(0)
+    kv = torch.randn(12, 16)
+    idx = torch.randint(0, 12, (12, 4))
+    mask = (torch.rand(12, 4) > 0.3).float()
+    k_bias, v_bias = torch.randn(4, 8), torch.randn(4, 8)
+    q = torch.randn(12, 8)
+    one = window_attention(q, kv, idx, k_bias, v_bias, mask, 2, 2, chunk=5)
+    pair = window_attention(q, (kv[:, :8].contiguous(), kv[:, 8:].contiguous()), idx, k_bias, v_bias, mask, 2, 2,
+                            chunk=5)
+    assert torch.equal(one, pair)
+    with pytest.raises(ValueError, match='not a query function or a \\(K, V\\) pair'):
+        window_attention(q.requires_grad_(), (kv[:, :8], kv[:, 8:]), idx, k_bias, v_bias, mask, 2, 2)
