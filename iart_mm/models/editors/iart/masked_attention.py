@@ -102,7 +102,8 @@ def grouped_masked_attention(qkv, scale, heads, groups, masks, rows=slice(None),
         qkv (Tensor): (windows, N, 3C) output of the qkv projection, channels [q | k | v], each head-major.
         scale (float): logit scale.
         heads (int): heads; C must be a multiple.
-        groups (list[tuple[int, int]]): (start, end) window range of each group.
+        groups (list[tuple[int, int]]): (start, end) window range of each group; together they cover every
+            window once (the backward writes each window's q/k/v gradient exactly once).
         masks (list[Tensor]): (1, heads, Nq, N) additive mask of each group.
         rows (slice): the query positions (all N, or the centre frame's).
         chunk_bytes (int): size of one chunk's (chunk * heads, Nq, N) score tensor.
