@@ -212,13 +212,39 @@ class ImplicitWarp(nn.Module):
                 f'pe_queries={self.pe_queries}, window_placement={self.window_placement!r}, '
                 f'padding={self.padding!r}')
 
+    @property
+    def _window_shift(self):
+        """How far before the sample the window's first cell starts: 0 for 'official', ws/2 - 1 for 'centered'."""
+        return 0.0 if self.window_placement == 'official' else self.window_size / 2 - 1
+
+    @property
+    def _query_pe_normalizer(self):
+        """The query PE divides offsets by ws (+1e-6), the key PE by ws - 1: a release quirk kept for parity."""
+        return self.window_size + 1e-6
+
+    def _scaled_query_projection(self):
+        """(C, C) transposed query weight and (C,) bias (or None), both times the logit scale."""
+        bias = None if self.q.bias is None else self.q.bias * self.scale
+        return (self.q.weight * self.scale).t(), bias
+
+    def _key_value(self, feat_neighbor):
+        """(n, hw, C) K and V of every neighbour pixel: two half-size tables (inference), read channels-first
+        through a transposed matmul (no channels-last copy of the features)."""
+        n, c, h, w = feat_neighbor.shape
+        nbr = feat_neighbor.reshape(n, c, h * w).transpose(1, 2)
+        return tuple(torch.matmul(nbr, self._projection_weight(lin).t()) for lin in (self.k, self.v))
+
+    def _channels_first_queries(self, device_type):
+        """IART's query case (PE on, pe_dim == dim, no autocast), which the channels-first and fused paths cover."""
+        return self.pe_queries and self.pe_dim == self.dim and not torch.is_autocast_enabled(device_type)
+
     def _window_index(self, flow, n, h, w):
         """Flat rows (P, S) of the window slots, their 0/1 mask (P, S) for zeros padding, and float32 offsets (P, 2)."""
         device = flow.device
         rows = torch.arange(h, dtype=flow.dtype, device=device).view(1, h, 1)
         cols = torch.arange(w, dtype=flow.dtype, device=device).view(1, 1, w)
         pos = torch.stack((rows + flow[:, 1], cols + flow[:, 0]), dim=-1)  # (n, h, w, 2) as (y, x)
-        shift = 0.0 if self.window_placement == 'official' else self.window_size / 2 - 1
+        shift = self._window_shift
         base = torch.floor(pos - shift) if shift else torch.floor(pos)
         offset = (pos - base).reshape(-1, 2)  # differentiable w.r.t. the flow (the floor is constant)
         base = base.detach().long().reshape(-1, 1, 2) + self.window_idx_offset.to(device)  # (P, S, 2)
@@ -249,7 +275,7 @@ class ImplicitWarp(nn.Module):
         if not self.pe_queries:
             q = torch.nn.functional.linear(x, self._projection_weight(self.q), self.q.bias)
         else:
-            q_pe = sine_encoding(offset, self.pe_dim // 2, self.pe_temp, self.window_size + 1e-6)
+            q_pe = sine_encoding(offset, self.pe_dim // 2, self.pe_temp, self._query_pe_normalizer)
             if not torch.is_autocast_enabled(x.device.type):
                 q_pe = q_pe.to(self.q.weight.dtype)  # a half-precision module gets a half PE
             if self.pe_dim == self.dim:
@@ -266,7 +292,7 @@ class ImplicitWarp(nn.Module):
             x (Tensor): (n, C, hw) current-frame features, channels first.
             offset (Tensor): (n * hw, 2) float32 (y, x) offsets inside the window.
         """
-        if not self.pe_queries or self.pe_dim != self.dim or torch.is_autocast_enabled(x.device.type):
+        if not self._channels_first_queries(x.device.type):
             def generic(bi, p0, p1):
                 return self._scaled_queries(x[bi, :, p0:p1].t(), offset[bi * hw + p0:bi * hw + p1])
 
@@ -275,13 +301,12 @@ class ImplicitWarp(nn.Module):
         # IART's case: x + PE is summed channels first, where both x's rows and the grouped PE are contiguous
         # along the pixels, and the scale is folded into the projection (no extra pass over the queries)
         offset_cf = offset.t().contiguous()  # (2, n * hw)
-        weight = (self.q.weight * self.scale).t()
-        bias = None if self.q.bias is None else self.q.bias * self.scale
+        weight, bias = self._scaled_query_projection()
         c, half = self.dim, self.pe_dim // 4
 
         def channels_first(bi, p0, p1):
             pe = sine_encoding_channels_first(offset_cf[:, bi * hw + p0:bi * hw + p1], self.pe_dim // 2,
-                                              self.pe_temp, self.window_size + 1e-6).to(x.dtype)
+                                              self.pe_temp, self._query_pe_normalizer).to(x.dtype)
             q_in = torch.add(x[bi, :, p0:p1].view(2, half, 2, p1 - p0), pe.permute(1, 2, 0, 3)).view(c, -1)
             return torch.mm(q_in.t(), weight) if bias is None else torch.addmm(bias, q_in.t(), weight)
 
@@ -291,7 +316,7 @@ class ImplicitWarp(nn.Module):
         """The fused block covers IART's inference case: float32 features and flow, query PE on, pe_dim == dim,
         no autocast (anything else runs the eager path)."""
         return (not _needs_grad(self, feat, flow) and feat.dtype == torch.float32 and flow.dtype == torch.float32
-                and self.pe_queries and self.pe_dim == self.dim and not torch.is_autocast_enabled(feat.device.type))
+                and self._channels_first_queries(feat.device.type))
 
     def _fused_blocks(self, feat_neighbor, feat_current, flow, k_bias, v_bias):
         """The whole inference step through the compiled :func:`fused_query_block`, block by block.
@@ -301,18 +326,14 @@ class ImplicitWarp(nn.Module):
         n, c, h, w = feat_current.shape
         hw = h * w
         chunk = self.chunk or default_chunk(feat_current.device)
-        # separate K and V tables, as in the eager inference path (see ``window_attention.attention_blocks``)
-        nbr = feat_neighbor.reshape(n, c, hw).transpose(1, 2)
-        keys = torch.matmul(nbr, self._projection_weight(self.k).t())
-        values = torch.matmul(nbr, self._projection_weight(self.v).t())
+        keys, values = self._key_value(feat_neighbor)
         x = feat_current.reshape(n, c, hw)
         flow = flow.reshape(n, 2, hw)
         pixels = torch.arange(hw, device=flow.device)
         dim_t = even_feature_divisors(self.pe_dim // 2, self.pe_temp, flow.device)
-        weight = (self.q.weight * self.scale).t().contiguous()
-        bias = None if self.q.bias is None else self.q.bias * self.scale
-        shift = 0.0 if self.window_placement == 'official' else self.window_size / 2 - 1
-        geometry = (h, w, shift, self.window_size + 1e-6, self.padding == 'zeros')
+        weight, bias = self._scaled_query_projection()
+        weight = weight.contiguous()
+        geometry = (h, w, self._window_shift, self._query_pe_normalizer, self.padding == 'zeros')
         slot_offsets = self.window_idx_offset.to(flow.device)
         out = x.new_empty(x.shape)
         for bi in range(n):
@@ -360,15 +381,14 @@ class ImplicitWarp(nn.Module):
         # keys/values: projected once per neighbour pixel, read channels-first through a transposed matmul (no
         # channels-last copy); one [K | V] tensor in training (one scatter of row gradients), separate K and V
         # in inference (two half-size allocations that glibc can reuse from call to call)
-        nbr = feat_neighbor.reshape(n, c, h * w).transpose(1, 2)
         if _needs_grad(self, feat_neighbor, feat_current, flow):
             w_kv = torch.cat((self._projection_weight(self.k), self._projection_weight(self.v)))
+            nbr = feat_neighbor.reshape(n, c, h * w).transpose(1, 2)
             kv = torch.matmul(nbr, w_kv.t()).reshape(n * h * w, 2 * c)
             queries = self._scaled_queries(x.transpose(1, 2), offset.view(n, h * w, 2)).reshape(-1, c).to(kv.dtype)
             dtype = kv.dtype
         else:
-            kv = tuple(torch.matmul(nbr, self._projection_weight(lin).t()).reshape(n * h * w, c)
-                       for lin in (self.k, self.v))
+            kv = tuple(t.reshape(n * h * w, c) for t in self._key_value(feat_neighbor))
             # each block's queries are made when the block runs, so no (P, C) query, PE or channels-last copy of
             # the current features is ever allocated
             queries = self._block_query_fn(x, offset, n, h * w)

@@ -121,6 +121,11 @@ def _cache_bytes():
     return sum(mask.numel() * mask.element_size() for _, mask in _MASK_CACHE.values())
 
 
+def _bias_takes_grad(attn):
+    """True when a gradient can reach the bias table (training): masks are then rebuilt per call, uncached."""
+    return attn.relative_position_bias_table.requires_grad and torch.is_grad_enabled()
+
+
 def folded_attention_mask(attn, n, category, shift_size, device, dtype):
     """Bias + the category's shift mask, as one additive (1, heads, N, N) mask; cached unless grad reaches it.
 
@@ -136,7 +141,7 @@ def folded_attention_mask(attn, n, category, shift_size, device, dtype):
     so an optimizer step or ``load_state_dict`` rebuilds the mask.
     """
     table = attn.relative_position_bias_table
-    if table.requires_grad and torch.is_grad_enabled():
+    if _bias_takes_grad(attn):
         return _build_mask(attn, n, category, shift_size, device, dtype)
     key = (id(attn), n, category, tuple(shift_size) if category else None, str(device), dtype, table.data_ptr(),
            table._version, attn.relative_position_index._version)
@@ -162,8 +167,7 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
     bw, n, c = windows.shape
     heads = attn.num_heads
     rows = slice(None) if query_rows is None else query_rows
-    table = attn.relative_position_bias_table
-    if table.requires_grad and torch.is_grad_enabled():
+    if _bias_takes_grad(attn):
         # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
         masks = [folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
                  for category, _, _ in groups]
