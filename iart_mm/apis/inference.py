@@ -30,6 +30,8 @@ def init_model(config, checkpoint=None, device='cpu', use_ema=False):
             raise FileNotFoundError(f'config not found: {config}')
         config = Config.fromfile(str(config))
     gen_cfg = config.model.get('generator', config.model)
+    if checkpoint is not None:
+        gen_cfg = without_pretrained_parts(gen_cfg)
     generator = MODELS.build(gen_cfg)
     if checkpoint is not None:
         sd = read_state_dict(checkpoint, use_ema=use_ema)
@@ -46,6 +48,20 @@ def check_lr_size(h, w, minimum=MIN_LR_SIZE):
     if h < minimum or w < minimum:
         raise ValueError(f'frames of {w}x{h} px are too small: the model (SPyNet) needs at least '
                          f'{minimum}x{minimum} LR pixels')
+
+
+def without_pretrained_parts(gen_cfg):
+    """A copy of a generator config whose ``*_pretrained`` options (e.g. BasicVSR's and IART's
+    ``spynet_pretrained``, often a URL) are None.
+
+    A checkpoint loaded strictly replaces every weight, so the sub-network weights those options name would be
+    overwritten anyway; skipping them keeps a checkpointed model buildable offline.
+    """
+    gen_cfg = gen_cfg.copy()
+    for key in list(gen_cfg):
+        if key.endswith('pretrained'):
+            gen_cfg[key] = None
+    return gen_cfg
 
 
 @torch.no_grad()

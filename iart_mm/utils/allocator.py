@@ -12,7 +12,10 @@ is the same as starting Python with ``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=
 MALLOC_TOP_PAD_=1073741824``. It applies to allocations made after the call, so call it early (tools do, at
 start-up). The cost is a higher resident size: freed memory stays mapped to the process.
 
-Off glibc (macOS, Windows, musl) it does nothing and returns False.
+For training, ``tune_malloc_for_training()`` only limits glibc to one arena (``MALLOC_ARENA_MAX=1``): the
+inference settings would keep the training step's much larger freed memory resident.
+
+Off glibc (macOS, Windows, musl) both do nothing and return False.
 """
 import ctypes
 import ctypes.util
@@ -22,6 +25,7 @@ import platform
 M_TRIM_THRESHOLD = -1
 M_TOP_PAD = -2
 M_MMAP_MAX = -4
+M_ARENA_MAX = -8
 
 TUNED_SETTINGS = {
     M_MMAP_MAX: 0,
@@ -29,6 +33,11 @@ TUNED_SETTINGS = {
     M_TOP_PAD: 1073741824,  # 1 GiB
 }
 _INT_MAX = 2**31 - 1
+
+# Training: one arena. PyTorch's intra-op worker threads otherwise allocate from arenas of their own, whose
+# freed blocks the main thread cannot reuse: in IART's 5x64x64 training step that kept 0.5-1.6 GiB more resident
+# (docs/benchmarks.md). Same as ``MALLOC_ARENA_MAX=1``.
+TRAINING_SETTINGS = {M_ARENA_MAX: 1}
 
 _applied = False
 
@@ -60,9 +69,25 @@ def tune_malloc_for_inference():
         return False
     # mallopt's value is a C int: the 16 GiB trim threshold saturates at INT_MAX (~2 GiB), which still
     # keeps every freed block of these networks in the heap.
-    ok = all(libc.mallopt(param, min(value, _INT_MAX)) == 1 for param, value in TUNED_SETTINGS.items())
+    ok = _mallopt_all(libc, TUNED_SETTINGS)
     _applied = ok
     return ok
+
+
+def tune_malloc_for_training():
+    """Give the whole process one glibc malloc arena (``TRAINING_SETTINGS``); ``tools/train.py`` calls it.
+
+    Call it before the first multi-threaded operation: threads that already own an arena keep it.
+
+    Returns:
+        bool: True if glibc accepted it, False where there is no glibc (a no-op) or glibc refused.
+    """
+    libc = _libc()
+    return libc is not None and _mallopt_all(libc, TRAINING_SETTINGS)
+
+
+def _mallopt_all(libc, settings):
+    return all(libc.mallopt(param, min(value, _INT_MAX)) == 1 for param, value in settings.items())
 
 
 def malloc_env():

@@ -1,4 +1,4 @@
-"""tune_malloc_for_inference: runs, is idempotent, is a no-op off glibc."""
+"""tune_malloc_for_inference / _for_training: run, are idempotent, are no-ops off glibc."""
 import platform
 import subprocess
 import sys
@@ -11,10 +11,11 @@ def test_runs_and_is_idempotent_in_a_fresh_process():
     # Loaded by path: importing the ``iart_mm`` package would pull in all of MMagic (slow).
     code = ('import importlib.util as u; s = u.spec_from_file_location("a", {!r}); m = u.module_from_spec(s); '
             's.loader.exec_module(m); t = m.tune_malloc_for_inference; '
-            'a = t(); b = t(); x = bytearray(64 << 20); del x; print(a, b, t())').format(allocator.__file__)
+            'a = t(); b = t(); x = bytearray(64 << 20); del x; r = m.tune_malloc_for_training(); '
+            'print(a, b, t(), r, m.tune_malloc_for_training())').format(allocator.__file__)
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
     expected = 'True' if platform.libc_ver()[0] == 'glibc' else 'False'
-    assert out[-3:] == [expected] * 3
+    assert out[-5:] == [expected] * 5
 
 
 def test_no_op_without_glibc(monkeypatch):
@@ -22,6 +23,7 @@ def test_no_op_without_glibc(monkeypatch):
     monkeypatch.setattr(allocator.platform, 'libc_ver', lambda: ('', ''))
     assert allocator.tune_malloc_for_inference() is False
     assert allocator._applied is False
+    assert allocator.tune_malloc_for_training() is False
 
 
 def test_env_equivalent():

@@ -6,7 +6,8 @@ Implementations (same weights, same input, fp32, ``torch.no_grad``):
 - ``net``: ``iart_mm``'s ``IAPSRTRecurrentNet`` as it is;
 
 Allocators: ``default`` (glibc defaults) and ``tuned`` (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
-MALLOC_TOP_PAD_=1073741824``, set in the child's environment, the same as ``iart_mm.utils.allocator``).
+MALLOC_TOP_PAD_=1073741824``, set in the child's environment, the same as ``iart_mm.utils.allocator``), and
+for ``--train-step`` also ``arena1`` (``MALLOC_ARENA_MAX=1``, what ``tools/train.py`` sets).
 
 Each (implementation, allocator, clip) case runs in a fresh subprocess and reports the median of ``--repeats``
 forwards (the first included: no separate warm-up, a release forward takes ~1 min) and the process's peak RSS
@@ -24,7 +25,9 @@ Further modes (each case again in a fresh subprocess, ratios against the baselin
   dataset (REDS layout) and a checkpoint of the benchmark's weights, against a release-style script (build
   ``ReleaseIART``, load, read the LR pngs, forward, write png, PSNR/SSIM against GT), each a whole process from a
   clean environment: wall-clock including imports, peak RSS (``wait4``), the PSNR each reports and the max abs
-  difference of their 8-bit outputs. ``tools/test.py`` tunes malloc itself, as users get it.
+  difference of their 8-bit outputs. A third case runs ``tools/inference_video.py`` (``video``) on the same LR
+  frames with the same config and checkpoint, writing pngs (its PSNR computed here). Both tools tune malloc
+  themselves, as users get it.
 
 Usage:
     python tools/benchmarks/bench_models.py --quick          # small official config (2.1M params), 5x64x64
@@ -54,7 +57,9 @@ SMALL_STATE = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_sma
 SMALL_IO = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_io.pth'
 IMPLS = ('release', 'net')
 TRAIN_IMPLS = ('release', 'net')
+E2E_IMPLS = ('release', 'net', 'video')  # net: tools/test.py; video: tools/inference_video.py
 TUNED_ENV = {'MALLOC_MMAP_MAX_': '0', 'MALLOC_TRIM_THRESHOLD_': '17179869184', 'MALLOC_TOP_PAD_': '1073741824'}
+ALLOCATOR_ENVS = {'default': {}, 'tuned': TUNED_ENV, 'arena1': {'MALLOC_ARENA_MAX': '1'}}
 RELEASED = dict(mid_channels=64, embed_dim=120, depths=(6, 6, 6), num_heads=(6, 6, 6), window_size=(3, 8, 8))
 E2E_CONFIG = REPO / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
 
@@ -205,10 +210,9 @@ def release_e2e_worker(args):
 
 # ------------------------------------------------------------------------------------ parent plumbing
 def child_env(alloc):
-    """The parent's environment without malloc settings (a clean shell), plus the tuned ones for 'tuned'."""
-    env = {k: v for k, v in os.environ.items() if k not in TUNED_ENV}
-    if alloc == 'tuned':
-        env.update(TUNED_ENV)
+    """The parent's environment without malloc settings (a clean shell), plus those of ``alloc``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
+    env.update(ALLOCATOR_ENVS[alloc])
     return env
 
 
@@ -365,13 +369,19 @@ def vis_outputs(work_dir, width):
 def e2e_run(impl, args, alloc, clip, weights, ckpt, data, out, log):
     """One whole process of ``impl`` on the generated clip: (wall s, peak RSS GiB, PSNR, in-process forward s,
     8-bit outputs (t * 4h, 4w, 3) RGB). For tools/test.py the in-process time is MMEngine's test-iteration time
-    (data loading, forward, metrics, visualisation)."""
+    (data loading, forward, metrics, visualisation); the video tool reports none (nan) and its PSNR is computed
+    here from the pngs it wrote."""
     import cv2
     import numpy as np
     t, h, w = clip_shape(clip)
+    lr_dir = data / 'BIx4' / 'clip000'
     if impl == 'release':
         cmd = [sys.executable, __file__, '--worker', '--task', 'release-e2e', '--config', args.config_name,
-               '--weights', weights, '--input', str(data / 'BIx4' / 'clip000'), '--output', str(out)]
+               '--weights', weights, '--input', str(lr_dir), '--output', str(out)]
+    elif impl == 'video':
+        cmd = [sys.executable, str(REPO / 'tools' / 'inference_video.py'), str(lr_dir), str(out), '--png',
+               '--config', str(e2e_video_config(args.config_name, Path(ckpt).parent)), '--checkpoint', str(ckpt),
+               '--no-progress', '--device', 'cpu']
     else:
         cmd = [sys.executable, str(REPO / 'tools' / 'test.py'), str(E2E_CONFIG), str(ckpt), '--work-dir', str(out),
                '--cfg-options', *e2e_cfg_options(args.config_name, data, t)]
@@ -380,9 +390,24 @@ def e2e_run(impl, args, alloc, clip, weights, ckpt, data, out, log):
         res = json.loads(text.strip().splitlines()[-1])
         pred = np.concatenate([cv2.imread(str(p))[:, :, ::-1] for p in sorted(Path(out).glob('*.png'))])
         return wall, rss, res['psnr'], res['forward_s'], pred
+    if impl == 'video':
+        from iart_mm.evaluation.functional import psnr
+        frames = [cv2.imread(str(p))[:, :, ::-1] for p in sorted(Path(out).glob('*.png'))]
+        gts = [cv2.imread(str(p))[:, :, ::-1] for p in sorted((data / 'GT' / 'clip000').glob('*.png'))]
+        return wall, rss, float(np.mean([psnr(f, g) for f, g in zip(frames, gts)])), float('nan'), \
+            np.concatenate(frames)
     found = re.findall(r'Iter\(test\).*PSNR: ([\d.]+).* time: ([\d.]+)', text)
     psnr, fwd = (float(v) for v in found[-1]) if found else (float('nan'), float('nan'))
     return wall, rss, psnr, fwd, vis_outputs(out, w)
+
+
+def e2e_video_config(config_name, tmp):
+    """The config the video tool gets: the end-to-end test config, with the small generator for --quick."""
+    if config_name != 'small':
+        return E2E_CONFIG
+    path = Path(tmp) / 'e2e_small_config.py'
+    path.write_text(f'_base_ = [{str(E2E_CONFIG)!r}]\nmodel = dict(generator=dict(**{small_config()!r}))\n')
+    return path
 
 
 def run_end_to_end(args, clips, weights, tmp):
@@ -400,7 +425,7 @@ def run_end_to_end(args, clips, weights, tmp):
         data = write_generated_dataset(Path(tmp) / f'data-{clip}', num_clips=1, num_frames=t, hr_size=(4 * h, 4 * w))
         for alloc in args.allocators:
             base = None
-            for impl in TRAIN_IMPLS:
+            for impl in E2E_IMPLS:
                 names = [Path(tmp) / f'e2e-{impl}-{alloc}-{clip}-{r}' for r in range(args.repeats)]
                 runs = [e2e_run(impl, args, alloc, clip, weights, ckpt, data, n, f'{n}.log') for n in names]
                 med = statistics.median(r[0] for r in runs)
@@ -498,8 +523,8 @@ def main():
     args.allocators = args.allocators.split(',')
     if args.impls[0] != 'release' or any(i not in IMPLS for i in args.impls):
         fail(f'--impls must start with release and be among {IMPLS}')
-    if any(a not in ('default', 'tuned') for a in args.allocators):
-        fail(f'--allocators must be among default,tuned, got {",".join(args.allocators)}')
+    if any(a not in ALLOCATOR_ENVS for a in args.allocators):
+        fail(f'--allocators must be among {",".join(ALLOCATOR_ENVS)}, got {",".join(args.allocators)}')
     if args.repeats < 1:
         fail(f'--repeats must be >= 1, got {args.repeats}')
     if args.quick and not SMALL_STATE.is_file():

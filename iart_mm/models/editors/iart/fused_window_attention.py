@@ -32,6 +32,7 @@ from collections import OrderedDict
 import torch
 import torch.nn.functional as F
 
+from .cpu_linear import linear
 from .masked_attention import grouped_masked_attention
 from .window_attention import window_partition, window_reverse
 
@@ -174,7 +175,7 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
         tokens = grouped_masked_attention(attn.qkv(windows), attn.scale, heads,
                                           [(start, end) for _, start, end in groups], masks, rows)
         return attn.proj(tokens.view(-1, c))
-    qkv = attn.qkv(windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+    qkv = linear(attn.qkv, windows).reshape(bw, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
     q, k, v = qkv.unbind(0)  # bw, heads, N, d
     q = q[:, :, rows]
     nq = q.shape[2]
@@ -184,7 +185,7 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
         out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
                                              scale=attn.scale)
         tokens[start:end] = out.transpose(1, 2)
-    return attn.proj(tokens.view(bw * nq, c))
+    return linear(attn.proj, tokens.view(bw * nq, c))
 
 
 _TOKEN_LAYOUTS = {}

@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmengine.model.weight_init import trunc_normal_
 
+from .cpu_linear import linear
 from .fused_window_attention import fused_shifted_window_attention
 from .window_attention import WindowAttention3D
 
@@ -42,7 +43,9 @@ class Mlp(nn.Module):
         self.fc2 = nn.Linear(hidden, dim)
 
     def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
+        if torch.is_grad_enabled():
+            return self.fc2(self.act(self.fc1(x)))
+        return linear(self.fc2, linear(self.fc1, x, gelu=True))  # fused GELU on CPU
 
 
 class SwinBlock3D(nn.Module):
