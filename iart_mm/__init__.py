@@ -4,17 +4,26 @@ Importing this package registers every aligner, network, model, transform, hook 
 into MMagic's registries (``mmagic.registry``), so configs reach them through
 ``custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)``.
 """
+import gc
 import warnings
 
-from .version import __version__  # noqa: F401
-from .utils.checkpoint_loading import register_safe_globals
+# Importing torch, MMEngine and MMagic's model zoo creates millions of long-lived objects and next to no garbage
+# cycles; the cyclic collector's passes over them would cost ~0.7 s of a ~4 s import (docs/benchmarks.md).
+_gc_was_enabled = gc.isenabled()
+gc.disable()
+try:
+    from .version import __version__  # noqa: F401
+    from .utils.checkpoint_loading import register_safe_globals
 
-register_safe_globals()
-# mmengine resolves `mmagic::` config scopes with pkg_resources; its deprecation notice is not actionable
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+    register_safe_globals()
+    # mmengine resolves `mmagic::` config scopes with pkg_resources; its deprecation notice is not actionable
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
-with warnings.catch_warnings():
-    # transformers/diffusers, which `import mmagic.models` pulls in, use a torch API deprecated in 2.2+
-    warnings.filterwarnings('ignore', message='.*_register_pytree_node.*', category=FutureWarning)
-    import mmagic.models  # noqa: F401
-from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers modules)
+    with warnings.catch_warnings():
+        # transformers/diffusers, which `import mmagic.models` pulls in, use a torch API deprecated in 2.2+
+        warnings.filterwarnings('ignore', message='.*_register_pytree_node.*', category=FutureWarning)
+        import mmagic.models  # noqa: F401
+    from . import datasets, engine, evaluation, models  # noqa: F401  (registers modules)
+finally:
+    if _gc_was_enabled:
+        gc.enable()

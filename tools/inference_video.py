@@ -15,6 +15,7 @@ Errors print one line ``error: ...`` and exit with status 2, leaving any existin
 Ctrl-C finishes the frames written so far into a playable file and exits with status 130.
 """
 import argparse
+import gc
 import logging
 import sys
 
@@ -107,4 +108,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    status = main()
+    # shutdown's cyclic-GC passes over everything torch and MMagic imported take ~0.7 s: skip them
+    gc.freeze()
+    sys.exit(status)

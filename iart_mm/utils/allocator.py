@@ -13,7 +13,12 @@ MALLOC_TOP_PAD_=1073741824``. It applies to allocations made after the call, so 
 start-up). The cost is a higher resident size: freed memory stays mapped to the process.
 
 For training, ``tune_malloc_for_training()`` only limits glibc to one arena (``MALLOC_ARENA_MAX=1``): the
-inference settings would keep the training step's much larger freed memory resident.
+inference settings would keep the training step's much larger freed memory resident. ``tools/train.py`` also
+sets ``THP_MEM_ALLOC_ENABLE=1`` (``TRAINING_ENV``) before torch is imported: PyTorch's CPU allocator then asks
+the kernel for transparent huge pages for every tensor of 2 MB or more, so the step's many large, short-lived
+buffers fault in 2 MB pages instead of 4 kB ones (IART's 5x64x64 step: ~1.3x faster, no more memory;
+docs/benchmarks.md). PyTorch reads that variable once, at its first allocation, so it cannot be set from here;
+it does nothing where the kernel's THP mode is ``never``.
 
 Off glibc (macOS, Windows, musl) both do nothing and return False.
 """
@@ -38,6 +43,8 @@ _INT_MAX = 2**31 - 1
 # freed blocks the main thread cannot reuse: in IART's 5x64x64 training step that kept 0.5-1.6 GiB more resident
 # (docs/benchmarks.md). Same as ``MALLOC_ARENA_MAX=1``.
 TRAINING_SETTINGS = {M_ARENA_MAX: 1}
+# What tools/train.py runs under, as environment settings for a process started before torch is imported.
+TRAINING_ENV = {'MALLOC_ARENA_MAX': '1', 'THP_MEM_ALLOC_ENABLE': '1'}
 
 _applied = False
 
@@ -77,7 +84,8 @@ def tune_malloc_for_inference():
 def tune_malloc_for_training():
     """Give the whole process one glibc malloc arena (``TRAINING_SETTINGS``); ``tools/train.py`` calls it.
 
-    Call it before the first multi-threaded operation: threads that already own an arena keep it.
+    Call it before the first multi-threaded operation: threads that already own an arena keep it. The huge-page
+    half of ``TRAINING_ENV`` has to be in the environment before torch is imported (``tools/train.py`` does that).
 
     Returns:
         bool: True if glibc accepted it, False where there is no glibc (a no-op) or glibc refused.

@@ -74,3 +74,19 @@ def test_test_tool_needs_no_training_data(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r'Iter\(test\) \[1/1\].*PSNR: [\d.]+', proc.stdout + proc.stderr)
     assert list((tmp_path / 'wd').rglob('*.png')), 'the visualization hook wrote no image'
+
+
+@pytest.mark.parametrize('preset, expected', [(None, '1'), ('0', '0')])
+def test_train_sets_torch_huge_pages_before_torch_loads(preset, expected):
+    # As a script, train.py puts THP_MEM_ALLOC_ENABLE in the environment before anything imports torch
+    # (PyTorch reads it once); a value the user set is kept.
+    code = ('import os, runpy, sys; sys.argv = ["train.py", "--help"]\n'
+            'try:\n    runpy.run_path({!r}, run_name="__main__")\nexcept SystemExit:\n    pass\n'
+            'print(os.environ.get("THP_MEM_ALLOC_ENABLE"))').format(str(REPO_DIR / 'tools' / 'train.py'))
+    env = {k: v for k, v in __import__('os').environ.items() if k != 'THP_MEM_ALLOC_ENABLE'}
+    if preset is not None:
+        env['THP_MEM_ALLOC_ENABLE'] = preset
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO_DIR, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == expected

@@ -7,7 +7,8 @@ Implementations (same weights, same input, fp32, ``torch.no_grad``):
 
 Allocators: ``default`` (glibc defaults) and ``tuned`` (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
 MALLOC_TOP_PAD_=1073741824``, set in the child's environment, the same as ``iart_mm.utils.allocator``), and
-for ``--train-step`` also ``arena1`` (``MALLOC_ARENA_MAX=1``, what ``tools/train.py`` sets).
+for ``--train-step`` also ``train`` (``MALLOC_ARENA_MAX=1 THP_MEM_ALLOC_ENABLE=1``, what ``tools/train.py``
+sets; ``iart_mm.utils.allocator.TRAINING_ENV``).
 
 Each (implementation, allocator, clip) case runs in a fresh subprocess and reports the median of ``--repeats``
 forwards (the first included: no separate warm-up, a release forward takes ~1 min) and the process's peak RSS
@@ -59,7 +60,8 @@ IMPLS = ('release', 'net')
 TRAIN_IMPLS = ('release', 'net')
 E2E_IMPLS = ('release', 'net', 'video')  # net: tools/test.py; video: tools/inference_video.py
 TUNED_ENV = {'MALLOC_MMAP_MAX_': '0', 'MALLOC_TRIM_THRESHOLD_': '17179869184', 'MALLOC_TOP_PAD_': '1073741824'}
-ALLOCATOR_ENVS = {'default': {}, 'tuned': TUNED_ENV, 'arena1': {'MALLOC_ARENA_MAX': '1'}}
+TRAIN_ENV = {'MALLOC_ARENA_MAX': '1', 'THP_MEM_ALLOC_ENABLE': '1'}  # = iart_mm.utils.allocator.TRAINING_ENV
+ALLOCATOR_ENVS = {'default': {}, 'tuned': TUNED_ENV, 'train': TRAIN_ENV}
 RELEASED = dict(mid_channels=64, embed_dim=120, depths=(6, 6, 6), num_heads=(6, 6, 6), window_size=(3, 8, 8))
 E2E_CONFIG = REPO / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
 
@@ -210,8 +212,8 @@ def release_e2e_worker(args):
 
 # ------------------------------------------------------------------------------------ parent plumbing
 def child_env(alloc):
-    """The parent's environment without malloc settings (a clean shell), plus those of ``alloc``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
+    """The parent's environment without allocator settings (a clean shell), plus those of ``alloc``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_') and k != 'THP_MEM_ALLOC_ENABLE'}
     env.update(ALLOCATOR_ENVS[alloc])
     return env
 
@@ -308,6 +310,7 @@ def run_train_step(args, clips, weights, inputs, tmp):
     import torch
     print_header('max|dgrad|', 'rel')
     for clip in clips:
+        seen = {}
         for alloc in args.allocators:
             base = None
             for impl in TRAIN_IMPLS:
@@ -321,6 +324,11 @@ def run_train_step(args, clips, weights, inputs, tmp):
                     base = dict(med=med, rss=res['peak_rss_gib'], grads=grads)
                 diff, scale = grad_diff(base['grads'], grads)
                 print_row(clip, alloc, impl, med, res['peak_rss_gib'], base, f'{diff:10.2e} {diff / scale:10.1e}')
+                seen[alloc, impl] = dict(med=med, rss=res['peak_rss_gib'])
+        if ('default', 'release') in seen and ('train', 'net') in seen:
+            # as users run each: the release under glibc's defaults, the network under tools/train.py's settings
+            print_row(clip, 'train/default', 'net', seen['train', 'net']['med'], seen['train', 'net']['rss'],
+                      seen['default', 'release'], '(net under train vs release under default)')
 
 
 def run_ia_overhead(args, clips, inputs):
@@ -418,16 +426,20 @@ def run_end_to_end(args, clips, weights, tmp):
     ckpt = Path(tmp) / 'net_checkpoint.pth'
     write_net_checkpoint(weights, ckpt)
     print(f'net: python tools/test.py {E2E_CONFIG.relative_to(REPO)} CKPT --cfg-options <generated clip>; '
-          f'release: bench_models.py --worker --task release-e2e; median wall of {args.repeats} processes each')
+          f'release: bench_models.py --worker --task release-e2e; median wall of {args.repeats} processes each, '
+          'run in turn')
     print_header('PSNR', 'max|diff|', 'fwd s')
     for clip in clips:
         t, h, w = clip_shape(clip)
         data = write_generated_dataset(Path(tmp) / f'data-{clip}', num_clips=1, num_frames=t, hr_size=(4 * h, 4 * w))
         for alloc in args.allocators:
+            by_impl = {impl: [] for impl in E2E_IMPLS}
+            for r in range(args.repeats):  # interleaved: a drift in machine speed hits every implementation alike
+                for impl in E2E_IMPLS:
+                    n = Path(tmp) / f'e2e-{impl}-{alloc}-{clip}-{r}'
+                    by_impl[impl].append(e2e_run(impl, args, alloc, clip, weights, ckpt, data, n, f'{n}.log'))
             base = None
-            for impl in E2E_IMPLS:
-                names = [Path(tmp) / f'e2e-{impl}-{alloc}-{clip}-{r}' for r in range(args.repeats)]
-                runs = [e2e_run(impl, args, alloc, clip, weights, ckpt, data, n, f'{n}.log') for n in names]
+            for impl, runs in by_impl.items():
                 med = statistics.median(r[0] for r in runs)
                 rss = max(r[1] for r in runs)
                 _, _, psnr, fwd, pred = runs[-1]
