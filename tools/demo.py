@@ -5,7 +5,6 @@
     python tools/demo.py clip.mp4 --config CFG --checkpoint CKPT --work-dir out/ --overwrite
 """
 import argparse
-import gc
 import sys
 import warnings
 
@@ -44,6 +43,5 @@ def main(argv=None):
 
 if __name__ == '__main__':
     status = main()
-    # shutdown's cyclic-GC passes over everything torch and MMagic imported take ~0.7 s: skip them
-    gc.freeze()
-    sys.exit(status)
+    from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
+    exit_tool(status)

@@ -15,7 +15,6 @@ Errors print one line ``error: ...`` and exit with status 2, leaving any existin
 Ctrl-C finishes the frames written so far into a playable file and exits with status 130.
 """
 import argparse
-import gc
 import logging
 import sys
 
@@ -109,6 +108,5 @@ def main(argv=None):
 
 if __name__ == '__main__':
     status = main()
-    # shutdown's cyclic-GC passes over everything torch and MMagic imported take ~0.7 s: skip them
-    gc.freeze()
-    sys.exit(status)
+    from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
+    exit_tool(status)

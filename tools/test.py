@@ -4,7 +4,6 @@
 Distributed: tools/dist_test.sh CONFIG CHECKPOINT GPUS [args].
 """
 import argparse
-import gc
 import os
 import sys
 import warnings
@@ -39,6 +38,5 @@ def main(argv=None):
 
 if __name__ == '__main__':
     status = main()
-    # shutdown's cyclic-GC passes over everything torch and MMagic imported take ~0.7 s: skip them
-    gc.freeze()
-    sys.exit(status)
+    from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
+    exit_tool(status)

@@ -4,7 +4,6 @@
 Distributed: tools/dist_train.sh CONFIG GPUS [args].
 """
 import argparse
-import gc
 import os
 import sys
 import warnings
@@ -44,6 +43,5 @@ if __name__ == '__main__':
     # docs/benchmarks.md). PyTorch reads it once, at its first allocation: it must be set before torch loads.
     os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
     status = main()
-    # shutdown's cyclic-GC passes over everything torch and MMagic imported take ~0.7 s: skip them
-    gc.freeze()
-    sys.exit(status)
+    from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
+    exit_tool(status)

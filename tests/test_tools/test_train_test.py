@@ -1,5 +1,6 @@
 """tools/train.py and tools/test.py on CPU: train a tiny BasicVSR on generated data, evaluate the saved
 checkpoint with MMagic's PSNR/SSIM, then resume the run (weights-only loading under torch >= 2.6)."""
+import os
 import re
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_train_sets_torch_huge_pages_before_torch_loads(preset, expected):
     code = ('import os, runpy, sys; sys.argv = ["train.py", "--help"]\n'
             'try:\n    runpy.run_path({!r}, run_name="__main__")\nexcept SystemExit:\n    pass\n'
             'print(os.environ.get("THP_MEM_ALLOC_ENABLE"))').format(str(REPO_DIR / 'tools' / 'train.py'))
-    env = {k: v for k, v in __import__('os').environ.items() if k != 'THP_MEM_ALLOC_ENABLE'}
+    env = {k: v for k, v in os.environ.items() if k != 'THP_MEM_ALLOC_ENABLE'}
     if preset is not None:
         env['THP_MEM_ALLOC_ENABLE'] = preset
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO_DIR, env=env,

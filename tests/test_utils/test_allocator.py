@@ -39,7 +39,6 @@ def test_env_equivalent():
     }
 
 
-
 def _thp_mode():
     path = Path('/sys/kernel/mm/transparent_hugepage/enabled')
     text = path.read_text() if path.is_file() else ''

@@ -59,9 +59,7 @@ SMALL_IO = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_
 IMPLS = ('release', 'net')
 TRAIN_IMPLS = ('release', 'net')
 E2E_IMPLS = ('release', 'net', 'video')  # net: tools/test.py; video: tools/inference_video.py
-TUNED_ENV = {'MALLOC_MMAP_MAX_': '0', 'MALLOC_TRIM_THRESHOLD_': '17179869184', 'MALLOC_TOP_PAD_': '1073741824'}
-TRAIN_ENV = {'MALLOC_ARENA_MAX': '1', 'THP_MEM_ALLOC_ENABLE': '1'}  # = iart_mm.utils.allocator.TRAINING_ENV
-ALLOCATOR_ENVS = {'default': {}, 'tuned': TUNED_ENV, 'train': TRAIN_ENV}
+ALLOCATORS = ('default', 'tuned', 'train')  # environments from iart_mm.utils.allocator, see allocator_env
 RELEASED = dict(mid_channels=64, embed_dim=120, depths=(6, 6, 6), num_heads=(6, 6, 6), window_size=(3, 8, 8))
 E2E_CONFIG = REPO / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
 
@@ -211,10 +209,16 @@ def release_e2e_worker(args):
 
 
 # ------------------------------------------------------------------------------------ parent plumbing
+def allocator_env(alloc):
+    """The environment settings of ``alloc``: none, the tools' inference malloc tuning, or tools/train.py's."""
+    from iart_mm.utils.allocator import TRAINING_ENV, malloc_env
+    return {'default': {}, 'tuned': malloc_env(), 'train': TRAINING_ENV}[alloc]
+
+
 def child_env(alloc):
     """The parent's environment without allocator settings (a clean shell), plus those of ``alloc``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_') and k != 'THP_MEM_ALLOC_ENABLE'}
-    env.update(ALLOCATOR_ENVS[alloc])
+    env.update(allocator_env(alloc))
     return env
 
 
@@ -535,8 +539,8 @@ def main():
     args.allocators = args.allocators.split(',')
     if args.impls[0] != 'release' or any(i not in IMPLS for i in args.impls):
         fail(f'--impls must start with release and be among {IMPLS}')
-    if any(a not in ALLOCATOR_ENVS for a in args.allocators):
-        fail(f'--allocators must be among {",".join(ALLOCATOR_ENVS)}, got {",".join(args.allocators)}')
+    if any(a not in ALLOCATORS for a in args.allocators):
+        fail(f'--allocators must be among {",".join(ALLOCATORS)}, got {",".join(args.allocators)}')
     if args.repeats < 1:
         fail(f'--repeats must be >= 1, got {args.repeats}')
     if args.quick and not SMALL_STATE.is_file():
