@@ -8,12 +8,10 @@ are grouped by category (interior, last column, last row, corner: a cached permu
 and each group is ONE SDPA call with a broadcast (1, heads, N, N) mask = bias + that category's -100/0 mask.
 An unshifted block is a single group with the bias alone.
 
-The masks (at most 4 x heads x N x N floats per block, 3.5 MB for IART's shifted blocks, 0.9 MB for unshifted
-ones, whatever the clip size) live in one least-recently-used cache with a byte budget (48 MB: one branch's
-blocks), keyed by module, device, dtype and the bias table's storage and in-place version counter, so an
-optimizer step or ``load_state_dict`` invalidates them. They are only cached when no gradient can flow to the
-table (eval / ``no_grad`` / frozen table); in training they are rebuilt per call so the table still receives
-gradients.
+The masks (at most 4 x heads x N x N floats per block: 3.5 MB for IART's shifted blocks, 0.9 MB for unshifted
+ones, whatever the clip size) are built once per block call (:func:`group_masks`), not per window or chunk, and
+not kept: keeping every block's would hold 161 MB for the released model, and building costs ~1% of a forward
+(see :func:`folded_attention_mask`). In training a gradient reaches the bias table through them.
 
 A roll by a multiple of the axis length is the identity: the release's temporal shift (3 on 3 frames) is
 dropped; the mask still accounts for it (it yields a single region along t, as in the release).
@@ -26,8 +24,7 @@ memory-efficient kernel, whose head-dim alignment rule may require a multiple of
 profile there shows the math fallback, pad q/k/v to 24 with zeros (scores and outputs are unchanged: slice the
 output back to 20).
 """
-import weakref
-from collections import OrderedDict
+import functools
 
 import torch
 import torch.nn.functional as F
@@ -103,32 +100,19 @@ def _window_layout(batch, padded_size, window_size, shift_size):
     return layout
 
 
-def _build_mask(attn, n, category, shift_size, device, dtype):
-    index = attn.relative_position_index[:n, :n].reshape(-1)
-    bias = attn.relative_position_bias_table[index].reshape(n, n, -1).permute(2, 0, 1)  # heads, N, N
-    if category:
-        bias = bias + _category_region_mask(category, attn.window_size, shift_size).to(bias.device)
-    return bias.unsqueeze(0).to(device=device, dtype=dtype).contiguous()  # 1, heads, N, N
-
-
-# Masks of recently used blocks, least recently used first: {key: (weakref to the attention module, mask)}.
-# A budget, not one cache per module: IART has 4 branches x 18 blocks, whose masks (161 MB in all) would
-# otherwise stay resident; one branch's 18 blocks (40 MB) fit, and the branches run one after the other.
-_MASK_CACHE = OrderedDict()
-MASK_CACHE_BUDGET_BYTES = 48 * 2**20
-
-
-def _cache_bytes():
-    return sum(mask.numel() * mask.element_size() for _, mask in _MASK_CACHE.values())
+@functools.lru_cache(maxsize=64)
+def _region_mask(category, window_size, shift_size, device, dtype):
+    """The category's -100/0 (N, N) mask on ``device`` in ``dtype`` (a few per model: kept, never modified)."""
+    return _category_region_mask(category, window_size, shift_size).to(device=device, dtype=dtype)
 
 
 def _bias_takes_grad(attn):
-    """True when a gradient can reach the bias table (training): masks are then rebuilt per call, uncached."""
+    """True when a gradient can reach the bias table (training with the table unfrozen)."""
     return attn.relative_position_bias_table.requires_grad and torch.is_grad_enabled()
 
 
 def folded_attention_mask(attn, n, category, shift_size, device, dtype):
-    """Bias + the category's shift mask, as one additive (1, heads, N, N) mask; cached unless grad reaches it.
+    """Bias + the category's shift mask, as one additive (1, heads, N, N) mask.
 
     Args:
         attn: a window-attention module with ``relative_position_bias_table`` (table, heads),
@@ -137,41 +121,44 @@ def folded_attention_mask(attn, n, category, shift_size, device, dtype):
         category (int): window category bits (0: no shift boundary inside the window).
         shift_size (tuple[int]): the block's (st, sh, sw).
 
-    The cache is shared by all modules, bounded by ``MASK_CACHE_BUDGET_BYTES`` (least recently used masks go
-    first), independent of the clip size, and keyed by the module and its table's storage and in-place version,
-    so an optimizer step or ``load_state_dict`` rebuilds the mask.
+    Built per block call, not cached: callers build it once per call and category, whatever the number of
+    windows. It costs 0.2 ms (unshifted) / 0.3 ms (shifted, 4 categories) at IART's size, ~1% of a forward,
+    where a cache of every block's masks (161 MB for the released model, 48 MB for one branch) would stay
+    resident; the table gather runs on the (heads, table) transpose so the result is head-major already. A
+    gradient reaches the table through it when the table takes one (training).
     """
     table = attn.relative_position_bias_table
-    if _bias_takes_grad(attn):
-        return _build_mask(attn, n, category, shift_size, device, dtype)
-    key = (id(attn), n, category, tuple(shift_size) if category else None, str(device), dtype, table.data_ptr(),
-           table._version, attn.relative_position_index._version)
-    entry = _MASK_CACHE.get(key)
-    if entry is not None and entry[0]() is attn:  # a dead module's id may be reused by a new one
-        _MASK_CACHE.move_to_end(key)
-        return entry[1]
-    with torch.no_grad():
-        mask = _build_mask(attn, n, category, shift_size, device, dtype)
-    _MASK_CACHE[key] = (weakref.ref(attn), mask)
-    while len(_MASK_CACHE) > 1 and _cache_bytes() > MASK_CACHE_BUDGET_BYTES:
-        _MASK_CACHE.popitem(last=False)
-    return mask
+    index = attn.relative_position_index[:n, :n].reshape(-1)
+    bias = table.t().contiguous().index_select(1, index).view(1, -1, n, n)  # 1, heads, N, N
+    bias = bias.to(device=device, dtype=dtype)
+    if category:
+        bias = bias + _region_mask(category, tuple(attn.window_size), tuple(shift_size), torch.device(device),
+                                   dtype)
+    return bias
 
 
-def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
+def group_masks(attn, groups, shift_size, device, dtype):
+    """{category: folded (1, heads, N, N) mask} for the categories of ``groups`` (one build per block call)."""
+    n = attn.window_size[0] * attn.window_size[1] * attn.window_size[2]
+    return {category: folded_attention_mask(attn, n, category, shift_size, device, dtype) for category, _, _ in groups}
+
+
+def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks=None):
     """qkv, one SDPA call per window category, proj: (b * nW, N, C) windows -> (b * nW * Nq, C).
 
     Each group's SDPA output is written straight into the token-major buffer that ``proj`` reads (no
     concatenation, no separate transpose copy). ``query_rows`` (a slice of the N window positions) limits the
-    queries, and so the output, to those positions; keys and values still cover the whole window.
+    queries, and so the output, to those positions; keys and values still cover the whole window. ``masks``
+    ({category: mask}, from :func:`group_masks`) lets a caller that calls this per chunk build them once.
     """
     bw, n, c = windows.shape
     heads = attn.num_heads
     rows = slice(None) if query_rows is None else query_rows
+    if masks is None:
+        masks = group_masks(attn, groups, shift_size, windows.device, windows.dtype)
     if _bias_takes_grad(attn):
         # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
-        masks = [folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
-                 for category, _, _ in groups]
+        masks = [masks[category][:, :, rows] for category, _, _ in groups]
         tokens = grouped_masked_attention(attn.qkv(windows), attn.scale, heads,
                                           [(start, end) for _, start, end in groups], masks, rows)
         return attn.proj(tokens.view(-1, c))
@@ -181,8 +168,8 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None):
     nq = q.shape[2]
     tokens = windows.new_empty((bw, nq, heads, c // heads))
     for category, start, end in groups:
-        mask = folded_attention_mask(attn, n, category, shift_size, windows.device, windows.dtype)[:, :, rows]
-        out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end], attn_mask=mask,
+        out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end],
+                                             attn_mask=masks[category][:, :, rows],
                                              scale=attn.scale)
         tokens[start:end] = out.transpose(1, 2)
     return linear(attn.proj, tokens.view(bw * nq, c))

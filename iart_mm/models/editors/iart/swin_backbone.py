@@ -15,6 +15,7 @@ from mmengine.model.weight_init import trunc_normal_
 
 from .cpu_linear import linear
 from .fused_window_attention import fused_shifted_window_attention
+from .no_grad_swin_block import swin_block_no_grad
 from .window_attention import WindowAttention3D
 
 
@@ -69,8 +70,14 @@ class SwinBlock3D(nn.Module):
         """(shifted) window attention of LN1(x) for x (b, t, h, w, c), through the fused SDPA path."""
         return fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size)
 
+    def _lean(self):
+        # inference: chunked and in place (no_grad_swin_block), unless drop-path could fire
+        return not torch.is_grad_enabled() and (not self.training or self.drop_path.drop_prob == 0.)
+
     def forward(self, x):
         """x: (b, t, h, w, C) -> (b, t, h, w, C)."""
+        if self._lean():
+            return swin_block_no_grad(self, x)
         x = x + self.drop_path(self._attention(x))
         return x + self.drop_path(self.mlp(self.norm2(x)))
 
@@ -79,6 +86,8 @@ class SwinBlock3D(nn.Module):
 
         Attention still reads keys and values from all frames; the other frames' queries and MLP are skipped.
         """
+        if self._lean():
+            return swin_block_no_grad(self, x, query_frame=frame)
         y = x[:, frame] + self.drop_path(
             fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size, query_frame=frame))
         return y + self.drop_path(self.mlp(self.norm2(y)))

@@ -44,6 +44,14 @@ def relative_position_index(window_size):
 
 
 @lru_cache(maxsize=16)
+def shared_relative_position_index(window_size):
+    """One index tensor per window size for every module (the release's checkpoints also store it once): it is
+    constant, and IART's 72 blocks would otherwise hold 72 copies (20 MB). Loading a checkpoint writes the same
+    values into it again."""
+    return relative_position_index(window_size)
+
+
+@lru_cache(maxsize=16)
 def _shift_mask_cpu(size, window_size, shift_size):
     t, h, w = size
     img_mask = torch.zeros((1, t, h, w, 1))
@@ -83,7 +91,8 @@ class WindowAttention3D(nn.Module):
         qkv_bias (bool): Bias in the qkv projection. Default: True.
 
     State: ``relative_position_bias_table`` ((2wt-1)(2wh-1)(2ww-1), heads), the buffer
-    ``relative_position_index`` (N, N) int64, ``qkv`` Linear(C, 3C), ``proj`` Linear(C, C).
+    ``relative_position_index`` (N, N) int64 (one tensor shared by all modules of a window size: do not modify
+    it in place), ``qkv`` Linear(C, 3C), ``proj`` Linear(C, C).
     """
 
     def __init__(self, dim, window_size, num_heads, qkv_bias=True):
@@ -95,7 +104,7 @@ class WindowAttention3D(nn.Module):
         wt, wh, ww = self.window_size
         self.relative_position_bias_table = nn.Parameter(
             torch.zeros((2 * wt - 1) * (2 * wh - 1) * (2 * ww - 1), num_heads))
-        self.register_buffer('relative_position_index', relative_position_index(self.window_size))
+        self.register_buffer('relative_position_index', shared_relative_position_index(self.window_size))
         self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
         trunc_normal_(self.relative_position_bias_table, std=.02)

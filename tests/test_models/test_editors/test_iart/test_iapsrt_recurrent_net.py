@@ -98,6 +98,61 @@ def test_cpu_cache_matches_normal_path(mirror):
     assert torch.allclose(ref, out, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize('tile_rows', [1, 2, 5, 12, 40])
+def test_banded_upsampler_equals_whole_frames(tile_rows):
+    """Inference bands of any height (halo included) give the whole-frame upsampler's numbers, odd sizes too."""
+    torch.manual_seed(0)
+    net = tiny_net().eval()
+    lqs = torch.rand(2, 3, 3, 13, 9)
+    feats = [torch.randn(2, 8, 13, 9) for _ in range(3)]
+    with torch.enable_grad():  # the whole-frame path
+        expected = torch.stack([net.reconstruct(f) + net.img_upsample(lqs[:, i]) for i, f in enumerate(feats)], 1)
+        whole = net.upsample(lqs, feats, cache=False).detach()
+    net.upsample_tile_rows = tile_rows
+    with torch.no_grad():
+        got = net.upsample(lqs, feats, cache=False)
+        cached = net.upsample(lqs, feats, cache=True)
+    assert got.shape == (2, 3, 3, 52, 36)
+    assert (whole - expected.detach()).abs().max().item() <= 1e-6
+    assert (got - expected.detach()).abs().max().item() <= 1e-5
+    assert torch.equal(cached, got)
+
+
+def test_upsampler_halo_is_needed():
+    """With one row less of halo the bands differ from whole frames: the halo is the receptive field."""
+    from iart_mm.models.editors.iart import iapsrt_recurrent_net as net_module
+    torch.manual_seed(0)
+    net = tiny_net(upsample_tile_rows=4).eval()
+    lqs = torch.rand(1, 2, 3, 16, 8)
+    feats = [torch.randn(1, 8, 16, 8) for _ in range(2)]
+    with torch.no_grad():
+        good = net.upsample(lqs, feats, cache=False)
+        net.upsample_tile_rows = 16
+        whole = net.upsample(lqs, feats, cache=False)
+        net.upsample_tile_rows = 4
+        halo = net_module.UPSAMPLE_HALO
+        net_module.UPSAMPLE_HALO = halo - 1
+        try:
+            short = net.upsample(lqs, feats, cache=False)
+        finally:
+            net_module.UPSAMPLE_HALO = halo
+    assert (good - whole).abs().max().item() <= 1e-5
+    assert (short - whole).abs().max().item() > 1e-3
+
+
+def test_relative_position_index_is_one_shared_constant():
+    """All blocks hold the same (N, N) index tensor (not one copy each); a strict load keeps it right."""
+    from iart_mm.models.editors.iart.window_attention import relative_position_index
+    net = tiny_net(depths=(2, 2), num_heads=(2, 2))
+    state = net.state_dict()
+    keys = [k for k in state if k.endswith('relative_position_index')]
+    assert len(keys) == 4 * 4
+    assert len({state[k].data_ptr() for k in keys}) == 1
+    other = tiny_net(depths=(2, 2), num_heads=(2, 2))
+    other.load_state_dict(state, strict=True)
+    assert torch.equal(other.state_dict()[keys[0]], relative_position_index((3, 8, 8)))
+
+
 @pytest.fixture
 def checkpoint_calls(monkeypatch):
     """Records ``use_reentrant`` of every ``torch.utils.checkpoint.checkpoint`` call made by the backbone."""

@@ -38,7 +38,7 @@ def test_fused_equals_release(shifted, size):
     with torch.no_grad():
         expected = release_attention(block, x)
         got = fused_shifted_window_attention(block.attn, x, shift)
-        again = fused_shifted_window_attention(block.attn, x, shift)  # from the cached mask
+        again = fused_shifted_window_attention(block.attn, x, shift)  # cached layouts: same numbers
     assert got.shape == expected.shape == x.shape
     assert (got - expected).abs().max().item() <= 1e-5
     assert torch.equal(got, again)
@@ -70,15 +70,24 @@ def test_region_mask_matches_release():
             assert torch.equal(shift_region_mask(size, (3, 4, 4), shift), expected)
 
 
-def test_cache_reused_in_eval_and_invalidated_by_weight_change():
+def test_folded_mask_is_bias_plus_region_mask_and_follows_weight_changes():
+    """The release's ``table[index]`` (heads, N, N) plus the category's -100/0 mask; rebuilt from the current
+    table on every call, so an in-place update (optimizer step, load_state_dict) shows at once."""
     block, shift = release_block()
+    attn = block.attn
+    n = 48
+    bias = attn.relative_position_bias_table[attn.relative_position_index[:n, :n].reshape(-1)]
+    bias = bias.reshape(n, n, -1).permute(2, 0, 1)
     with torch.no_grad():
-        m1 = folded_attention_mask(block.attn, 48, 6, shift, torch.device('cpu'), torch.float32)
-        assert folded_attention_mask(block.attn, 48, 6, shift, torch.device('cpu'), torch.float32) is m1
-        block.attn.relative_position_bias_table.add_(1.0)  # in-place, as an optimizer step / load_state_dict
-        m2 = folded_attention_mask(block.attn, 48, 6, shift, torch.device('cpu'), torch.float32)
-    assert m2 is not m1
-    assert torch.allclose(m2, m1 + 1.0)
+        for category in range(8):
+            got = folded_attention_mask(attn, n, category, shift, torch.device('cpu'), torch.float32)
+            region = fwa._category_region_mask(category, attn.window_size, shift)
+            assert got.shape == (1, 3, n, n)
+            assert torch.equal(got[0], bias + region if category else bias)
+        before = folded_attention_mask(attn, n, 6, shift, torch.device('cpu'), torch.float32)
+        attn.relative_position_bias_table.add_(1.0)
+        after = folded_attention_mask(attn, n, 6, shift, torch.device('cpu'), torch.float32)
+    assert torch.allclose(after, before + 1.0)
 
 
 def test_training_gradients_reach_the_bias_table():
@@ -92,21 +101,6 @@ def test_training_gradients_reach_the_bias_table():
     expected = block.attn.relative_position_bias_table.grad
     assert fused_grad.abs().sum() > 0
     assert torch.allclose(fused_grad, expected, atol=1e-4, rtol=1e-4)
-    assert not any(entry[0]() is block.attn for entry in fwa._MASK_CACHE.values())
-
-
-def test_mask_cache_stays_within_its_budget(monkeypatch):
-    monkeypatch.setattr(fwa, 'MASK_CACHE_BUDGET_BYTES', 3 * 48 * 48 * 3 * 4)  # three (1, 3, 48, 48) masks
-    blocks = [release_block()[0] for _ in range(5)]
-    with torch.no_grad():
-        masks = [folded_attention_mask(b.attn, 48, 0, (0, 0, 0), torch.device('cpu'), torch.float32)
-                 for b in blocks]
-        assert fwa._cache_bytes() <= fwa.MASK_CACHE_BUDGET_BYTES
-        # the most recent ones are reused, the evicted first one is rebuilt equal
-        assert folded_attention_mask(blocks[-1].attn, 48, 0, (0, 0, 0), torch.device('cpu'),
-                                     torch.float32) is masks[-1]
-        rebuilt = folded_attention_mask(blocks[0].attn, 48, 0, (0, 0, 0), torch.device('cpu'), torch.float32)
-    assert rebuilt is not masks[0] and torch.equal(rebuilt, masks[0])
 
 
 @pytest.mark.parametrize('shifted', [False, True])

@@ -1,0 +1,71 @@
+"""The chunked in-place no-grad Swin block == the out-of-place block (shifted/unshifted, padded, odd sizes,
+one query frame, chunk boundaries inside and across window categories); its input is left untouched."""
+import pytest
+import torch
+
+import iart_mm.models.editors.iart.no_grad_swin_block as ngb
+from iart_mm.models.editors.iart.swin_backbone import SwinBlock3D
+
+
+def library_block(shifted, window=(3, 4, 4), dim=12, heads=3):
+    shift = (window[0], window[1] // 2, window[2] // 2) if shifted else (0, 0, 0)
+    torch.manual_seed(0)
+    block = SwinBlock3D(dim, heads, window, shift).eval()
+    with torch.no_grad():
+        for p in block.parameters():
+            p.add_(torch.randn_like(p) * 0.3)  # non-trivial bias table and norms
+    return block
+
+
+def out_of_place(block, x, frame=None):
+    """The autograd path (taken whenever grad is enabled), detached."""
+    with torch.enable_grad():
+        out = block(x) if frame is None else block.forward_frame(x, frame)
+    return out.detach()
+
+
+@pytest.mark.parametrize('chunk_tokens', [4096, 48, 100])  # one chunk; one window each; chunks across groups
+@pytest.mark.parametrize('shifted', [False, True])
+@pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 12)])
+def test_equals_the_out_of_place_block(size, shifted, chunk_tokens, monkeypatch):
+    monkeypatch.setattr(ngb, 'CHUNK_TOKENS', chunk_tokens)
+    block = library_block(shifted)
+    x = torch.randn(2, *size, 12)
+    kept = x.clone()
+    expected = out_of_place(block, x)
+    with torch.no_grad():
+        got = block(x)
+    assert torch.equal(x, kept)
+    assert got.shape == x.shape
+    assert (got - expected).abs().max().item() <= 1e-5
+
+
+@pytest.mark.parametrize('shifted', [False, True])
+@pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 4)])
+def test_query_frame_equals_out_of_place_frame(size, shifted, monkeypatch):
+    monkeypatch.setattr(ngb, 'CHUNK_TOKENS', 100)
+    block = library_block(shifted)
+    x = torch.randn(2, *size, 12)
+    kept = x.clone()
+    for frame in range(size[0]):
+        expected = out_of_place(block, x, frame)
+        with torch.no_grad():
+            got = block.forward_frame(x, frame)
+        assert got.shape == (2, *size[1:], 12)
+        assert (got - expected).abs().max().item() <= 1e-5
+    assert torch.equal(x, kept)
+
+
+def test_train_mode_with_drop_path_keeps_the_stochastic_path():
+    block = SwinBlock3D(12, 3, (3, 4, 4), (0, 0, 0), drop_path=0.5).train()
+    with torch.no_grad():
+        block.mlp.fc2.bias.fill_(1.0)  # a branch output that cannot be zero
+    with torch.no_grad():
+        assert not block._lean()
+        outs = {block(torch.ones(8, 3, 4, 4, 12)).sum(dim=(1, 2, 3, 4)).round(decimals=3).unique().numel()
+                for _ in range(3)}
+    assert max(outs) > 1  # samples dropped differently: drop-path ran
+    block.eval()
+    with torch.no_grad():
+        assert block._lean()
+    assert not block._lean()  # grad enabled: autograd needs the out-of-place path
