@@ -175,6 +175,29 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks
     return linear(attn.proj, tokens.view(bw * nq, c))
 
 
+def window_padding(size, window_size):
+    """(pad_t, pad_h, pad_w): the zeros to append so that a (t, h, w) clip is whole windows."""
+    return tuple((-length) % win for length, win in zip(size, window_size))
+
+
+def pad_clip(x, pads):
+    """x (b, t, h, w, C) zero-padded at the end of t, h, w by ``pads`` (zeros, not masked: as the release)."""
+    pad_t, pad_h, pad_w = pads
+    return F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t)) if any(pads) else x
+
+
+def frame_query_rows(query_frame, window_size):
+    """The window positions of ``query_frame``'s tokens (a slice of the N), None for all.
+
+    Only for a clip one window long along t with no roll along it (a shift by the full window is the identity):
+    the frame's tokens are then the same rows of every window.
+    """
+    if query_frame is None:
+        return None
+    plane = window_size[1] * window_size[2]
+    return slice(query_frame * plane, (query_frame + 1) * plane)
+
+
 _TOKEN_LAYOUTS = {}
 
 
@@ -228,16 +251,14 @@ def fused_shifted_window_attention(attn, x, shift_size, query_frame=None):
     """
     b, t, h, w, c = x.shape
     wt, wh, ww = attn.window_size
-    pad_t, pad_h, pad_w = (-t) % wt, (-h) % wh, (-w) % ww
+    pads = window_padding((t, h, w), attn.window_size)
+    pad_t, pad_h, pad_w = pads
     if query_frame is not None and t + pad_t != wt:  # several windows along t: no per-frame shortcut
         return fused_shifted_window_attention(attn, x, shift_size)[:, query_frame]
-    if pad_t or pad_h or pad_w:
-        x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))  # zeros, not masked (as the release)
+    x = pad_clip(x, pads)
     padded = tuple(x.shape[1:4])
     n = wt * wh * ww
-    # one window along t and no roll along it (a shift by the full window is the identity): the frame's tokens
-    # are the same rows of every window
-    rows = None if query_frame is None else slice(query_frame * wh * ww, (query_frame + 1) * wh * ww)
+    rows = frame_query_rows(query_frame, attn.window_size)
     rolled = any(s % length for s, length in zip(shift_size, padded))
     perm, groups = _window_layout(b, padded, attn.window_size, shift_size)
     if not rolled and perm is None:

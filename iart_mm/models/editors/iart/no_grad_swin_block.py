@@ -16,17 +16,11 @@ LayerNorm, the projections and the MLP act on each token alone and attention on 
 compute the same function as the whole call (the fused path of ``fused_window_attention``); outputs agree to
 float rounding. Training, drop-path in train mode and autograd keep the out-of-place path.
 """
-import torch
-import torch.nn.functional as F
-
-from .fused_window_attention import _grouped_attention, _token_layout, group_masks
+from .fused_window_attention import (_grouped_attention, _token_layout, frame_query_rows, group_masks, pad_clip,
+                                     window_padding)
 
 # Tokens per chunk: 21 windows of 3x8x8 at C = 120 make a 2.4 MB window chunk and a 7 MB qkv chunk.
 CHUNK_TOKENS = 4096
-
-
-def _padding(size, window_size):
-    return tuple((-s) % k for s, k in zip(size, window_size))
 
 
 def _attend_in_place(attn, buf, size, shift_size, query_rows):
@@ -74,18 +68,14 @@ def swin_block_no_grad(block, x, query_frame=None):
     """
     attn = block.attn
     b, t, h, w, c = x.shape
-    wt, wh, ww = attn.window_size
-    pad_t, pad_h, pad_w = _padding((t, h, w), attn.window_size)
-    if query_frame is not None and t + pad_t != wt:  # several windows along t: no per-frame shortcut
+    pads = window_padding((t, h, w), attn.window_size)
+    if query_frame is not None and t + pads[0] != attn.window_size[0]:  # several windows along t: no shortcut
         return swin_block_no_grad(block, x)[:, query_frame]
-    buf = block.norm1(x)
-    if pad_t or pad_h or pad_w:
-        buf = F.pad(buf, (0, 0, 0, pad_w, 0, pad_h, 0, pad_t))  # zeros, not masked (as the release)
-    rows = None if query_frame is None else slice(query_frame * wh * ww, (query_frame + 1) * wh * ww)
-    _attend_in_place(attn, buf, (t, h, w), tuple(block.shift_size), rows)
+    buf = pad_clip(block.norm1(x), pads)
+    _attend_in_place(attn, buf, (t, h, w), tuple(block.shift_size), frame_query_rows(query_frame, attn.window_size))
     if query_frame is not None:
         y = x[:, query_frame] + buf[:, query_frame, :h, :w]
-    elif pad_t or pad_h or pad_w:
+    elif any(pads):
         y = x + buf[:, :t, :h, :w]
     else:
         y = buf.add_(x)
