@@ -166,6 +166,11 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks
     q, k, v = qkv.unbind(0)  # bw, heads, N, d
     q = q[:, :, rows]
     nq = q.shape[2]
+    if len(groups) == 1:
+        # SDPA's CPU kernel lays its output out like the query, a token-major view of the qkv projection here,
+        # so the transpose back to tokens is a view (where it is not, reshape copies)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=masks[groups[0][0]][:, :, rows], scale=attn.scale)
+        return linear(attn.proj, out.transpose(1, 2).reshape(bw * nq, c))
     tokens = windows.new_empty((bw, nq, heads, c // heads))
     for category, start, end in groups:
         out = F.scaled_dot_product_attention(q[start:end], k[start:end], v[start:end],

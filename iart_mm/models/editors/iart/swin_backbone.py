@@ -15,7 +15,7 @@ from mmengine.model.weight_init import trunc_normal_
 
 from .cpu_linear import linear
 from .fused_window_attention import fused_shifted_window_attention
-from .no_grad_swin_block import swin_block_no_grad
+from .no_grad_swin_block import swin_block_no_grad, swin_blocks_no_grad
 from .window_attention import WindowAttention3D
 
 
@@ -114,18 +114,27 @@ class ResidualSwinGroup(nn.Module):
         self.conv = nn.Conv2d(dim, dim, 3, 1, 1)
         self.use_checkpoint = use_checkpoint
 
-    def forward(self, x, frame=None):
-        """x: (b, t, h, w, C) -> (b, t, h, w, C), or the (b, h, w, C) output of ``frame`` alone (its last block
-        and conv then skip the other frames, whose outputs would be discarded)."""
-        y = x
+    def _blocks(self, x, frame):
+        """The blocks one call each (with autograd, checkpointed in training); the last one on ``frame`` only."""
         blocks = self.residual_group.blocks
         for i, blk in enumerate(blocks):
             fn = functools.partial(blk.forward_frame, frame=frame) if frame is not None and i == len(blocks) - 1 \
                 else blk
             if self.use_checkpoint and self.training and torch.is_grad_enabled():
-                y = cp.checkpoint(fn, y, use_reentrant=False)
+                x = cp.checkpoint(fn, x, use_reentrant=False)
             else:
-                y = fn(y)
+                x = fn(x)
+        return x
+
+    def forward(self, x, frame=None):
+        """x: (b, t, h, w, C) -> (b, t, h, w, C), or the (b, h, w, C) output of ``frame`` alone (its last block
+        and conv then skip the other frames, whose outputs would be discarded)."""
+        blocks = self.residual_group.blocks
+        if all(blk._lean() for blk in blocks):
+            # inference: the whole group in window order, one row gather between blocks
+            y = swin_blocks_no_grad(blocks, x, frame)
+        else:
+            y = self._blocks(x, frame)
         if frame is not None:
             return self.conv(y.permute(0, 3, 1, 2)).permute(0, 2, 3, 1) + x[:, frame]
         b, t, h, w, c = y.shape

@@ -1,5 +1,6 @@
-"""The chunked in-place no-grad Swin block == the out-of-place block (shifted/unshifted, padded, odd sizes,
-one query frame, chunk boundaries inside and across window categories); its input is left untouched."""
+"""The chunked in-place no-grad Swin blocks == the out-of-place blocks (shifted/unshifted, padded, odd sizes,
+one query frame, chunk boundaries inside and across window categories, runs of blocks kept in window order
+between blocks); the input is left untouched."""
 import pytest
 import torch
 
@@ -7,9 +8,9 @@ import iart_mm.models.editors.iart.no_grad_swin_block as ngb
 from iart_mm.models.editors.iart.swin_backbone import SwinBlock3D
 
 
-def library_block(shifted, window=(3, 4, 4), dim=12, heads=3):
+def library_block(shifted, window=(3, 4, 4), dim=12, heads=3, seed=0):
     shift = (window[0], window[1] // 2, window[2] // 2) if shifted else (0, 0, 0)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     block = SwinBlock3D(dim, heads, window, shift).eval()
     with torch.no_grad():
         for p in block.parameters():
@@ -54,6 +55,31 @@ def test_query_frame_equals_out_of_place_frame(size, shifted, monkeypatch):
         assert got.shape == (2, *size[1:], 12)
         assert (got - expected).abs().max().item() <= 1e-5
     assert torch.equal(x, kept)
+
+
+@pytest.mark.parametrize('frame', [None, 0, 1])
+@pytest.mark.parametrize('chunk_tokens', [4096, 48, 100])
+@pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 12)])
+def test_a_run_of_blocks_equals_the_blocks_one_by_one(size, chunk_tokens, frame, monkeypatch):
+    # unshifted, shifted, shifted again (the same window order twice in a row), unshifted
+    monkeypatch.setattr(ngb, 'CHUNK_TOKENS', chunk_tokens)
+    blocks = [library_block(shifted, seed=i) for i, shifted in enumerate((False, True, True, False))]
+    x = torch.randn(2, *size, 12)
+    kept = x.clone()
+    expected = x
+    for i, block in enumerate(blocks):
+        expected = out_of_place(block, expected, frame if i == len(blocks) - 1 else None)
+    with torch.no_grad():
+        got = ngb.swin_blocks_no_grad(blocks, x, frame)
+    assert torch.equal(x, kept)
+    assert got.shape == expected.shape
+    assert (got - expected).abs().max().item() <= 1e-5
+
+
+def test_a_run_of_blocks_needs_one_window_size():
+    blocks = [library_block(False), library_block(True, window=(3, 8, 8))]
+    with torch.no_grad(), pytest.raises(ValueError, match='one window size'):
+        ngb.swin_blocks_no_grad(blocks, torch.randn(1, 3, 8, 8, 12))
 
 
 def test_train_mode_with_drop_path_keeps_the_stochastic_path():
