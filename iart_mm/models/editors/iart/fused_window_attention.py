@@ -111,6 +111,21 @@ def _bias_takes_grad(attn):
     return attn.relative_position_bias_table.requires_grad and torch.is_grad_enabled()
 
 
+def _relative_position_bias(attn, n, device, dtype):
+    """The (1, heads, N, N) relative-position bias: one gather from the (heads, table) transpose, so the result
+    is head-major already. A gradient reaches the table through it when the table takes one (training)."""
+    index = attn.relative_position_index[:n, :n].reshape(-1)
+    bias = attn.relative_position_bias_table.t().contiguous().index_select(1, index).view(1, -1, n, n)
+    return bias.to(device=device, dtype=dtype)
+
+
+def _with_region_mask(bias, attn, category, shift_size):
+    """``bias`` plus the category's -100/0 shift mask (``bias`` itself for category 0)."""
+    if not category:
+        return bias
+    return bias + _region_mask(category, tuple(attn.window_size), tuple(shift_size), bias.device, bias.dtype)
+
+
 def folded_attention_mask(attn, n, category, shift_size, device, dtype):
     """Bias + the category's shift mask, as one additive (1, heads, N, N) mask.
 
@@ -121,26 +136,19 @@ def folded_attention_mask(attn, n, category, shift_size, device, dtype):
         category (int): window category bits (0: no shift boundary inside the window).
         shift_size (tuple[int]): the block's (st, sh, sw).
 
-    Built per block call, not cached: callers build it once per call and category, whatever the number of
-    windows. It costs 0.2 ms (unshifted) / 0.3 ms (shifted, 4 categories) at IART's size, ~1% of a forward,
-    where a cache of every block's masks (161 MB for the released model, 48 MB for one branch) would stay
-    resident; the table gather runs on the (heads, table) transpose so the result is head-major already. A
-    gradient reaches the table through it when the table takes one (training).
+    Built per block call, not cached (see :func:`group_masks`, which gathers the bias once for all of a
+    block's categories): ~1% of a forward, where a cache of every block's masks (161 MB for the released
+    model, 48 MB for one branch) would stay resident.
     """
-    table = attn.relative_position_bias_table
-    index = attn.relative_position_index[:n, :n].reshape(-1)
-    bias = table.t().contiguous().index_select(1, index).view(1, -1, n, n)  # 1, heads, N, N
-    bias = bias.to(device=device, dtype=dtype)
-    if category:
-        bias = bias + _region_mask(category, tuple(attn.window_size), tuple(shift_size), torch.device(device),
-                                   dtype)
-    return bias
+    return _with_region_mask(_relative_position_bias(attn, n, device, dtype), attn, category, shift_size)
 
 
 def group_masks(attn, groups, shift_size, device, dtype):
-    """{category: folded (1, heads, N, N) mask} for the categories of ``groups`` (one build per block call)."""
+    """{category: folded (1, heads, N, N) mask} for the categories of ``groups``: the bias is gathered once per
+    block call, and each category adds its shift mask to it."""
     n = attn.window_size[0] * attn.window_size[1] * attn.window_size[2]
-    return {category: folded_attention_mask(attn, n, category, shift_size, device, dtype) for category, _, _ in groups}
+    bias = _relative_position_bias(attn, n, device, dtype)
+    return {category: _with_region_mask(bias, attn, category, shift_size) for category, _, _ in groups}
 
 
 def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks=None):
@@ -201,6 +209,20 @@ def frame_query_rows(query_frame, window_size):
         return None
     plane = window_size[1] * window_size[2]
     return slice(query_frame * plane, (query_frame + 1) * plane)
+
+
+def frame_output_rows(scatter, size, query_frame, window_size):
+    """For each token of ``query_frame`` (b * h * w, raster order), its row in a frame-only attention output
+    ((windows, Nq) flattened, the windows in the order ``scatter`` gives).
+
+    ``scatter`` (b * t * h * w,) holds each token's row in the full (windows, N) order (see
+    :func:`_token_layout`); the frame's tokens are the :func:`frame_query_rows` positions of every window.
+    """
+    t, h, w = size
+    n = window_size[0] * window_size[1] * window_size[2]
+    plane = window_size[1] * window_size[2]
+    rows = scatter.view(-1, t, h, w)[:, query_frame].reshape(-1)
+    return rows // n * plane + rows % n - query_frame * plane
 
 
 _TOKEN_LAYOUTS = {}
@@ -280,7 +302,4 @@ def fused_shifted_window_attention(attn, x, shift_size, query_frame=None):
     out = _grouped_attention(attn, windows, groups, tuple(shift_size), rows)
     if rows is None:
         return out.index_select(0, scatter).view(b, t, h, w, c)
-    # rows of the frame's tokens in the (window, position) order, renumbered for the frame-only output
-    frame_rows = scatter.view(b, t, h, w)[:, query_frame].reshape(-1)
-    frame_rows = frame_rows // n * (wh * ww) + frame_rows % n - rows.start
-    return out.index_select(0, frame_rows).view(b, h, w, c)
+    return out.index_select(0, frame_output_rows(scatter, (t, h, w), query_frame, attn.window_size)).view(b, h, w, c)

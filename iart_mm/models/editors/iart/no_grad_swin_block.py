@@ -28,8 +28,8 @@ import functools
 
 import torch
 
-from .fused_window_attention import (_grouped_attention, _token_layout, frame_query_rows, group_masks, pad_clip,
-                                     window_padding)
+from .fused_window_attention import (_grouped_attention, _token_layout, frame_output_rows, frame_query_rows,
+                                     group_masks, pad_clip, window_padding)
 
 # Tokens per chunk: 21 windows of 3x8x8 at C = 120 make a 2 MB window chunk, a 6 MB qkv chunk and a 4 MB MLP
 # hidden layer.
@@ -131,11 +131,7 @@ def swin_blocks_no_grad(blocks, x, query_frame=None):
         src, previous_shift = buf, shift
     if query_frame is None:
         return _gather_rows(buf, raster, spare).view(b, t, h, w, c)
-    # the frame's tokens in the (window, position) order, renumbered for the frame-only output
-    n = window_size[0] * window_size[1] * window_size[2]
-    frame_rows = raster.view(b, t, h, w)[:, query_frame].reshape(-1)
-    frame_rows = frame_rows // n * (n // window_size[0]) + frame_rows % n - query_rows.start
-    return _gather_rows(out, frame_rows, spare).view(b, h, w, c)
+    return _gather_rows(out, frame_output_rows(raster, (t, h, w), query_frame, window_size), spare).view(b, h, w, c)
 
 
 def _gather_rows(src, index, spare):
@@ -144,8 +140,3 @@ def _gather_rows(src, index, spare):
         return src.index_select(0, index)
     return torch.index_select(src, 0, index, out=spare[:index.numel()])
 
-
-def swin_block_no_grad(block, x, query_frame=None):
-    """``block(x)`` (or ``block.forward_frame(x, query_frame)``) for one ``SwinBlock3D`` without autograd; see
-    :func:`swin_blocks_no_grad`."""
-    return swin_blocks_no_grad([block], x, query_frame)

@@ -15,7 +15,7 @@ from mmengine.model.weight_init import trunc_normal_
 
 from .cpu_linear import linear
 from .fused_window_attention import fused_shifted_window_attention
-from .no_grad_swin_block import swin_block_no_grad, swin_blocks_no_grad
+from .no_grad_swin_block import swin_blocks_no_grad
 from .window_attention import WindowAttention3D
 
 
@@ -77,7 +77,7 @@ class SwinBlock3D(nn.Module):
     def forward(self, x):
         """x: (b, t, h, w, C) -> (b, t, h, w, C)."""
         if self._lean():
-            return swin_block_no_grad(self, x)
+            return swin_blocks_no_grad([self], x)
         x = x + self.drop_path(self._attention(x))
         return x + self.drop_path(self.mlp(self.norm2(x)))
 
@@ -87,7 +87,7 @@ class SwinBlock3D(nn.Module):
         Attention still reads keys and values from all frames; the other frames' queries and MLP are skipped.
         """
         if self._lean():
-            return swin_block_no_grad(self, x, query_frame=frame)
+            return swin_blocks_no_grad([self], x, query_frame=frame)
         y = x[:, frame] + self.drop_path(
             fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size, query_frame=frame))
         return y + self.drop_path(self.mlp(self.norm2(y)))
