@@ -4,6 +4,8 @@ Implementations (same weights, same input, fp32, ``torch.no_grad``):
 - ``release``: ``reference_iart.ReleaseIART``, the released forward (unfused attention with the bias gathered
   per call, per-pixel IA tensors, reentrant checkpoint around every Swin block, layout copies);
 - ``net``: ``iart_mm``'s ``IAPSRTRecurrentNet`` as it is;
+- ``net-compiled``: the same with ``compile_backbone=True`` (one untimed first forward, which compiles; its time
+  is printed as ``first s``). Not in the default ``--impls``: compiling takes minutes on 2 cores.
 
 Allocators: ``default`` (glibc defaults) and ``tuned`` (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
 MALLOC_TOP_PAD_=1073741824``, set in the child's environment, the same as ``iart_mm.utils.allocator``), and
@@ -34,6 +36,7 @@ Usage:
     python tools/benchmarks/bench_models.py --quick          # small official config (2.1M params), 5x64x64
     python tools/benchmarks/bench_models.py                  # released config (13.4M, random weights),
                                                              # 5x64x64 and 10x64x112, 3 repeats
+    python tools/benchmarks/bench_models.py --clips 5x64x64 --impls release,net,net-compiled  # + compile_backbone
     python tools/benchmarks/bench_models.py --sdpa-backends  # which SDPA kernel runs for head dim 20 / 24
     python tools/benchmarks/bench_models.py --block          # one Swin block's attention, released dims,
                                                              # 3x64x64 and 3x64x112, in-process
@@ -56,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SMALL_STATE = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_official_state.pth'
 SMALL_IO = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_io.pth'
-IMPLS = ('release', 'net')
+IMPLS = ('release', 'net', 'net-compiled')
 TRAIN_IMPLS = ('release', 'net')
 E2E_IMPLS = ('release', 'net', 'video')  # net: tools/test.py; video: tools/inference_video.py
 ALLOCATORS = ('default', 'tuned', 'train')  # environments from iart_mm.utils.allocator, see allocator_env
@@ -117,7 +120,7 @@ def build(impl, config, state):
         model.load_state_dict(state)
         return model.eval()
     from iart_mm.models.editors.iart import IAPSRTRecurrentNet
-    model = IAPSRTRecurrentNet(**config, drop_path_rate=0.)
+    model = IAPSRTRecurrentNet(**config, drop_path_rate=0., compile_backbone=impl == 'net-compiled')
     model.load_state_dict(net_state_dict(state), strict=True)
     return model.eval()
 
@@ -137,12 +140,20 @@ def worker(args):
 
 
 def infer_worker(args, model, lq):
-    """``--repeats`` no-grad forwards (the first included); saves the output."""
+    """``--repeats`` no-grad forwards (the first included, except for ``net-compiled``, whose first forward
+    compiles and is timed apart); saves the output."""
     import torch
+    first = float('nan')
     with torch.no_grad():
+        if args.impl == 'net-compiled':
+            start = time.perf_counter()
+            model(lq)
+            first = time.perf_counter() - start
+            if model._compiled_backbone is None:
+                raise SystemExit('error: torch.compile failed; the compiled case would time the eager path')
         times, out = timed(lambda: model(lq), args.repeats)
     torch.save(out, args.output)
-    return dict(times=times, peak_rss_gib=peak_rss_gib())
+    return dict(times=times, peak_rss_gib=peak_rss_gib(), first_s=first)
 
 
 def train_worker(args, model, lq):
@@ -292,7 +303,7 @@ def write_inputs(args, clips, tmp):
 def run_inference(args, clips, weights, inputs, tmp):
     """Every implementation per (clip, allocator): median forward, peak RSS, max abs diff to release's output."""
     import torch
-    print_header('max|diff|')
+    print_header('max|diff|', 'first s')
     for clip in clips:
         for alloc in args.allocators:
             base = None
@@ -306,7 +317,7 @@ def run_inference(args, clips, weights, inputs, tmp):
                 if base is None:
                     base = dict(med=med, rss=res['peak_rss_gib'], out=out)
                 print_row(clip, alloc, impl, med, res['peak_rss_gib'], base,
-                          f'{(out - base["out"]).abs().max().item():10.2e}')
+                          f'{(out - base["out"]).abs().max().item():10.2e} {res["first_s"]:10.1f}')
 
 
 def run_train_step(args, clips, weights, inputs, tmp):
@@ -505,7 +516,7 @@ def main():
     parser.add_argument('--quick', action='store_true', help='small official config, 5x64x64, 2 repeats')
     parser.add_argument('--repeats', type=int, default=None)
     parser.add_argument('--clips', default=None, help='comma list of TxHxW, e.g. 5x64x64,10x64x112')
-    parser.add_argument('--impls', default=','.join(IMPLS))
+    parser.add_argument('--impls', default='release,net', help=f'comma list among {",".join(IMPLS)}')
     parser.add_argument('--allocators', default='default,tuned')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--sdpa-backends', action='store_true')

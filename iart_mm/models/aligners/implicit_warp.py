@@ -12,6 +12,7 @@ import torch
 from mmagic.registry import MODELS
 from torch import nn
 
+from ...utils.compile_fallback import compile_with_fallback
 from .contract import check_aligner_inputs, positive_int
 from .window_attention import default_chunk, fused_query_block, window_attention
 
@@ -148,7 +149,7 @@ class ImplicitWarp(nn.Module):
         compile (bool): in inference, run each block's whole step (query PE and projection, gathers, softmax,
             weighted sum) as one ``torch.compile``-fused function (:func:`fused_query_block`); off by default
             (the first call compiles for several seconds and needs a C++ compiler on CPU). If compiling or
-            running the graph fails, the module uses the eager path for good, which gives the same numbers to
+            running the graph fails, the module warns once and uses the eager path for good, which gives the same numbers to
             float32 rounding. Training always runs the eager blocked core.
         chunk (int | None): query pixels per cache-sized block of the attention core; None picks a default per
             device (2048 on CPU, see ``window_attention.default_chunk``). Results do not depend on it.
@@ -204,7 +205,7 @@ class ImplicitWarp(nn.Module):
         self.k = nn.Linear(pe_dim, dim, bias=qkv_bias)
         self.v = nn.Linear(pe_dim, dim, bias=qkv_bias)
         self.chunk = chunk
-        self._fused = _compiled_or_none(fused_query_block) if compile else None
+        self._fused = compile_with_fallback(fused_query_block, 'ImplicitWarp') if compile else None
 
     def extra_repr(self):
         return (f'dim={self.dim}, num_heads={self.num_heads}, window_size={self.window_size}, '
@@ -339,9 +340,9 @@ class ImplicitWarp(nn.Module):
         for bi in range(n):
             for p0 in range(0, hw, chunk):
                 p1 = min(hw, p0 + chunk)
-                ok = self._fused(out[bi, :, p0:p1], x[bi, :, p0:p1], flow[bi, :, p0:p1], pixels[p0:p1], keys[bi],
-                                 values[bi], weight, bias, k_bias, v_bias, dim_t, slot_offsets, geometry,
-                                 self.num_heads)
+                ok, _ = self._fused(out[bi, :, p0:p1], x[bi, :, p0:p1], flow[bi, :, p0:p1], pixels[p0:p1],
+                                    keys[bi], values[bi], weight, bias, k_bias, v_bias, dim_t, slot_offsets,
+                                    geometry, self.num_heads)
                 if not ok:
                     self._fused = None  # compiling failed: the eager path from now on
                     return None
@@ -404,18 +405,3 @@ def _needs_grad(module, *inputs):
     """True when autograd will record the forward (grad mode and any input or parameter requiring grad)."""
     return torch.is_grad_enabled() and (any(t.requires_grad for t in inputs)
                                         or any(p.requires_grad for p in module.parameters()))
-
-
-def _compiled_or_none(fn):
-    """``torch.compile(fn)`` for a function that writes its result in place: returns whether it ran (False,
-    instead of an exception, when compiling or running the graph failed)."""
-    compiled = torch.compile(fn, dynamic=False)
-
-    def run(*args):
-        try:
-            compiled(*args)
-            return True
-        except Exception:  # noqa: BLE001  (any backend failure: the caller switches to the eager path)
-            return False
-
-    return run

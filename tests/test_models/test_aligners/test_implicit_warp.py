@@ -197,8 +197,9 @@ def test_compile_failure_falls_back_to_same_numbers(monkeypatch):
     fused = ImplicitWarp(8, 2, compile=True)
     fused.load_state_dict(ours.state_dict())
     feat_n, feat_c, flow = _inputs(1, 8, 4, 5, _flow('fractional', 1, 4, 5))
-    with torch.no_grad():
+    with torch.no_grad(), pytest.warns(RuntimeWarning, match='ImplicitWarp: torch.compile failed'):
         assert torch.equal(fused(feat_n, feat_c, flow), ours(feat_n, feat_c, flow))
+    assert fused._fused is None
 
 
 @pytest.mark.slow

@@ -10,6 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ....utils.compile_fallback import is_compiling
+
 _state = {'usable': None}
 
 
@@ -28,11 +30,12 @@ def linear(layer, x, gelu=False):
     """``layer(x)``, then the exact (erf) GELU if ``gelu``: x (..., in) -> (..., out).
 
     The oneDNN path is taken only where it gives the same function: no grad, a CPU float32 input, a plain
-    ``nn.Linear`` with a bias and no hooks. Everything else (training, CUDA, half precision, subclasses) runs the
-    module itself. Should oneDNN refuse a call, it is not tried again in this process.
+    ``nn.Linear`` with a bias and no hooks, outside ``torch.compile`` (inductor picks its own kernels). Everything
+    else (training, CUDA, half precision, subclasses) runs the module itself. Should oneDNN refuse a call, it is not tried again in this process.
     """
-    if (torch.is_grad_enabled() or x.device.type != 'cpu' or x.dtype != torch.float32 or type(layer) is not nn.Linear
-            or layer.bias is None or layer._forward_hooks or layer._forward_pre_hooks or not _onednn_usable()):
+    if (is_compiling() or torch.is_grad_enabled() or x.device.type != 'cpu' or x.dtype != torch.float32
+            or type(layer) is not nn.Linear or layer.bias is None or layer._forward_hooks or layer._forward_pre_hooks
+            or not _onednn_usable()):
         return _plain(layer, x, gelu)
     try:
         return torch.ops.mkldnn._linear_pointwise(x, layer.weight, layer.bias, 'gelu' if gelu else 'none', [],

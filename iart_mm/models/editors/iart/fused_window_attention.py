@@ -29,6 +29,7 @@ import functools
 import torch
 import torch.nn.functional as F
 
+from ....utils.compile_fallback import is_compiling
 from .cpu_linear import linear
 from .masked_attention import grouped_masked_attention
 from .window_attention import window_partition, window_reverse
@@ -42,7 +43,7 @@ def shift_region_mask(padded_size, window_size, shift_size):
     Equals the release's mask for a padded (t, h, w) clip; used to check the category decomposition.
     """
     cats = _window_categories(padded_size, window_size, shift_size)
-    return torch.stack([_category_region_mask(c, window_size, shift_size) for c in cats.tolist()])
+    return torch.stack([_category_region_mask(c, window_size, shift_size) for c in cats])
 
 
 def _window_categories(padded_size, window_size, shift_size):
@@ -50,15 +51,12 @@ def _window_categories(padded_size, window_size, shift_size):
 
     Only the last window along a shifted axis straddles two regions, and its pattern depends on the window and
     shift only, so there are at most 8 distinct masks (4 for IART: interior, last column, last row, corner).
+    Plain Python ints (a list), so that ``torch.compile`` traces it as constants.
     """
     grid = [length // win for length, win in zip(padded_size, window_size)]
-    cats = torch.zeros(grid, dtype=torch.int64)
-    for axis, (count, shift) in enumerate(zip(grid, shift_size)):
-        if shift > 0:
-            index = [slice(None)] * 3
-            index[axis] = count - 1
-            cats[tuple(index)] += 1 << axis
-    return cats.flatten()
+    last = [count - 1 if shift > 0 else -1 for count, shift in zip(grid, shift_size)]
+    return [(i == last[0]) | (j == last[1]) << 1 | (k == last[2]) << 2
+            for i in range(grid[0]) for j in range(grid[1]) for k in range(grid[2])]
 
 
 def _category_region_mask(category, window_size, shift_size):
@@ -79,25 +77,34 @@ def _category_region_mask(category, window_size, shift_size):
 _LAYOUTS = {}
 
 
+def _cached(cache, key, build):
+    """``cache[key]``, made by ``build()`` on a miss (at most 32 entries kept). Under ``torch.compile`` it is built
+    afresh and not stored: a traced read of the cache would make the graph guard on the cache's contents, and
+    recompile once the first call had filled it."""
+    if is_compiling():
+        return build()
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= 32:
+            cache.clear()
+        value = cache[key] = build()
+    return value
+
+
 def _window_layout(batch, padded_size, window_size, shift_size):
     """Cached (perm, [(category, start, end)]) grouping the b * nW windows by category (perm None: identity)."""
-    key = (batch, tuple(padded_size), tuple(window_size), tuple(shift_size))
-    layout = _LAYOUTS.get(key)
-    if layout is None:
-        if len(_LAYOUTS) >= 32:
-            _LAYOUTS.clear()
-        cats = _window_categories(padded_size, window_size, shift_size).repeat(batch)
-        order = torch.argsort(cats, stable=True)
-        counts = torch.bincount(cats[order])
+
+    def build():
+        cats = _window_categories(padded_size, window_size, shift_size) * batch
+        order = sorted(range(len(cats)), key=cats.__getitem__)  # stable: window order within a category
         groups, start = [], 0
-        for category, count in enumerate(counts.tolist()):
-            if count:
-                groups.append((category, start, start + count))
-                start += count
-        identity = len(groups) == 1
-        layout = (None if identity else order, groups)
-        _LAYOUTS[key] = layout
-    return layout
+        for category in sorted(set(cats)):
+            count = cats.count(category)
+            groups.append((category, start, start + count))
+            start += count
+        return None if len(groups) == 1 else torch.tensor(order), groups
+
+    return _cached(_LAYOUTS, (batch, tuple(padded_size), tuple(window_size), tuple(shift_size)), build)
 
 
 @functools.lru_cache(maxsize=64)
@@ -237,11 +244,7 @@ def _token_layout(batch, size, padded_size, window_size, shift_size, device):
         clip its row in that order (which undoes grouping, partition, roll and padding at once); and the
         ``groups`` of :func:`_window_layout`.
     """
-    key = (batch, tuple(size), tuple(padded_size), tuple(window_size), tuple(shift_size), str(device))
-    layout = _TOKEN_LAYOUTS.get(key)
-    if layout is None:
-        if len(_TOKEN_LAYOUTS) >= 32:
-            _TOKEN_LAYOUTS.clear()
+    def build():
         index = torch.arange(batch * padded_size[0] * padded_size[1] * padded_size[2]).view(batch, *padded_size)
         dims = tuple(d for d, s, length in zip((1, 2, 3), shift_size, padded_size) if s % length)
         if dims:  # rolled[i] = clip[i + shift], as torch.roll(clip, -shift)
@@ -253,9 +256,10 @@ def _token_layout(batch, size, padded_size, window_size, shift_size, device):
         scatter[gather] = torch.arange(gather.numel())
         t, h, w = size
         scatter = scatter.view(batch, *padded_size)[:, :t, :h, :w].reshape(-1)
-        layout = (gather.to(device), scatter.to(device), groups)
-        _TOKEN_LAYOUTS[key] = layout
-    return layout
+        return gather.to(device), scatter.to(device), groups
+
+    key = (batch, tuple(size), tuple(padded_size), tuple(window_size), tuple(shift_size), str(device))
+    return _cached(_TOKEN_LAYOUTS, key, build)
 
 
 def fused_shifted_window_attention(attn, x, shift_size, query_frame=None):

@@ -10,6 +10,8 @@ Fixes to the release (SPEC section 6): backbones are built without CUDA; the mir
 recomputed per call; the CPU feature cache moves tensors to the input's device (works with no GPU, and with
 mirror-extended clips); ``window_size`` may be a tuple; the release's unused per-branch convs are dropped.
 """
+import itertools
+
 import torch
 import torch.nn as nn
 from mmagic.models.editors.basicvsr.basicvsr_net import SPyNet
@@ -17,6 +19,7 @@ from mmagic.models.utils import flow_warp
 from mmagic.registry import MODELS
 from mmengine.model import BaseModule
 
+from ....utils.compile_fallback import compile_with_fallback
 from .swin_backbone import WindowSwinBackbone
 
 BRANCHES = ('backward_1', 'forward_1', 'backward_2', 'forward_2')
@@ -46,6 +49,12 @@ class IAPSRTRecurrentNet(BaseModule):
             pe_temp=0.01)``.
         upsample_tile_rows (int): LR rows per band of the x4 upsampler in inference (memory only: the output
             is the same). Default: 32.
+        compile_backbone (bool): In inference (eval, no grad), run each propagation step's backbone through
+            ``torch.compile``: one graph per frame size serves all four branches, whose weights are its inputs.
+            The first step at a frame size compiles (~1 min for the released config on 2 CPU cores; a C++
+            compiler is needed on CPU). On CPU it is no faster than the eager path (docs/benchmarks.md). If
+            compiling or running the graph fails, the network warns once and runs eager from then on, with the
+            same numbers to float32 rounding. Default: False.
     """
 
     def __init__(self,
@@ -63,6 +72,7 @@ class IAPSRTRecurrentNet(BaseModule):
                  use_checkpoint=True,
                  aligner=None,
                  upsample_tile_rows=32,
+                 compile_backbone=False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if num_frames != 3:
@@ -92,6 +102,8 @@ class IAPSRTRecurrentNet(BaseModule):
         self.lrelu = nn.LeakyReLU(negative_slope=0.1, inplace=True)
         self.aligner = MODELS.build(aligner)
         self.upsample_tile_rows = upsample_tile_rows
+        self._compiled_backbone = compile_with_fallback(functional_backbone, 'IAPSRTRecurrentNet backbone') \
+            if compile_backbone else None
 
     @staticmethod
     def is_mirror_extended(lqs):
@@ -135,7 +147,6 @@ class IAPSRTRecurrentNet(BaseModule):
         t = len(feats_in)
         backward = branch.startswith('backward')
         frame_idx = range(t - 1, -1, -1) if backward else range(t)
-        backbone = self.swin_backbone[branch]
         props = []
         for k, idx in enumerate(frame_idx):
             feat_cur = feats_in[idx].to(device)
@@ -152,9 +163,24 @@ class IAPSRTRecurrentNet(BaseModule):
                     flow_n2 = flow_n1 + flow_warp(flow_prev, flow_n1.permute(0, 2, 3, 1))
                     cond_n2 = self.aligner(props[k - 2].to(device), feat_cur, flow_n2)
                 cond = torch.stack([cond_n1, feat_cur, cond_n2], dim=1)
-            feat = backbone(cond)
+            feat = self.run_backbone(branch, cond)
             props.append(feat.cpu() if cache else feat)
         return props[::-1] if backward else props
+
+    def run_backbone(self, branch, cond):
+        """``self.swin_backbone[branch](cond)``: (n, 3, C, h, w) -> (n, C, h, w); compiled when so configured."""
+        backbone = self.swin_backbone[branch]
+        if self._compiled_backbone is not None and not (self.training or torch.is_grad_enabled()):
+            # plain tensors, not Parameters: the graph then takes them as inputs instead of guarding on each
+            # branch's parameter objects, so the four branches share it
+            state = {k: v.detach() for k, v in itertools.chain(backbone.named_parameters(), backbone.named_buffers())}
+            # contiguous: a branch's first stack repeats the previous branch's output, which can come channels
+            # last, and a second layout would compile a second graph
+            ok, feat = self._compiled_backbone(self.swin_backbone[BRANCHES[0]], state, cond.contiguous())
+            if ok:
+                return feat
+            self._compiled_backbone = None
+        return backbone(cond)
 
     def reconstruct(self, feat):
         """The x4 residual of one frame's features (n, C, h, w) -> (n, 3, 4h, 4w) (no image skip)."""
@@ -219,3 +245,8 @@ class IAPSRTRecurrentNet(BaseModule):
         if return_flows:
             return out, (flows_forward, flows_backward)
         return out
+
+
+def functional_backbone(template, state, cond):
+    """``template``'s forward with the weights and buffers of ``state`` (a backbone of the same shape)."""
+    return torch.func.functional_call(template, state, (cond, ))

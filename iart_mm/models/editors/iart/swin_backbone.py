@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmengine.model.weight_init import trunc_normal_
 
+from ....utils.compile_fallback import is_compiling
 from .cpu_linear import linear
 from .fused_window_attention import fused_shifted_window_attention
 from .no_grad_swin_block import swin_blocks_no_grad
@@ -71,8 +72,10 @@ class SwinBlock3D(nn.Module):
         return fused_shifted_window_attention(self.attn, self.norm1(x), self.shift_size)
 
     def _lean(self):
-        # inference: chunked and in place (no_grad_swin_block), unless drop-path could fire
-        return not torch.is_grad_enabled() and (not self.training or self.drop_path.drop_prob == 0.)
+        # inference: chunked and in place (no_grad_swin_block), unless drop-path could fire; torch.compile traces
+        # the out-of-place blocks instead (plain tensor ops it can fuse)
+        return (not torch.is_grad_enabled() and (not self.training or self.drop_path.drop_prob == 0.)
+                and not is_compiling())
 
     def forward(self, x):
         """x: (b, t, h, w, C) -> (b, t, h, w, C)."""

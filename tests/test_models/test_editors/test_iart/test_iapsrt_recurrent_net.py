@@ -197,3 +197,79 @@ def test_released_config_parameter_count():
     """Released config: 13,410,503 official parameters minus the 567,136 never-used per-branch convs."""
     net = IAPSRTRecurrentNet()
     assert sum(p.numel() for p in net.parameters()) == 13_410_503 - 567_136
+
+
+def _identity_compile(calls):
+    """A stand-in for ``torch.compile`` that runs the function as it is and counts the calls."""
+    def compile(fn, **kwargs):
+        def run(*args):
+            calls.append(args[1]['layers.0.conv.weight'].data_ptr())  # which branch's weights came in
+            return fn(*args)
+        return run
+    return compile
+
+
+def test_compiled_backbone_only_in_inference_with_each_branch_weights(monkeypatch):
+    """compile_backbone routes eval/no-grad steps through the compiled function, each with its own branch's
+    weights (the result is the eager one), and leaves training and grad-enabled calls eager."""
+    calls = []
+    monkeypatch.setattr(torch, 'compile', _identity_compile(calls))
+    net = tiny_net(compile_backbone=True).eval()
+    eager = tiny_net().eval()
+    eager.load_state_dict(net.state_dict())
+    lq = torch.rand(1, 3, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(net(lq), eager(lq))
+    branch_ptrs = [net.swin_backbone[b].layers[0].conv.weight.data_ptr() for b in net.swin_backbone]
+    assert calls == [p for p in branch_ptrs for _ in range(3)]  # branches x frames, in propagation order
+    calls.clear()
+    net(lq)  # grad enabled
+    net.train()
+    with torch.no_grad():
+        net(lq)
+    assert calls == []
+
+
+def test_compile_failure_falls_back_to_same_numbers(monkeypatch):
+    """A backend that fails warns once and the network runs eager from then on, with the eager numbers."""
+    attempts = []
+
+    def broken_compile(fn, **kwargs):
+        def run(*args):
+            attempts.append(1)
+            raise RuntimeError('backend failed\nsecond line')
+        return run
+
+    monkeypatch.setattr(torch, 'compile', broken_compile)
+    net = tiny_net(compile_backbone=True).eval()
+    eager = tiny_net().eval()
+    eager.load_state_dict(net.state_dict())
+    lq = torch.rand(1, 2, 3, 64, 64)
+    with torch.no_grad(), pytest.warns(RuntimeWarning, match=r'IAPSRTRecurrentNet backbone: torch.compile failed '
+                                                               r'\(RuntimeError: backend failed\)'):
+        assert torch.equal(net(lq), eager(lq))
+    assert attempts == [1] and net._compiled_backbone is None
+
+
+@pytest.mark.slow
+def test_compiled_backbone_matches_eager():
+    """A real torch.compile (inductor): the eager numbers, and one graph for the four branches.
+
+    64x68 pads w to the window; the two blocks are one plain and one shifted.
+    """
+    import torch._dynamo
+    from torch._dynamo.utils import counters
+    torch._dynamo.reset()
+    counters.clear()
+    net = tiny_net(compile_backbone=True).eval()
+    with torch.no_grad():
+        for p in net.parameters():  # non-trivial bias tables and norms
+            p.add_(torch.randn_like(p) * 0.05)
+    eager = tiny_net().eval()
+    eager.load_state_dict(net.state_dict())
+    lq = torch.rand(1, 3, 3, 64, 68)
+    with torch.no_grad():
+        out = net(lq)
+        assert net._compiled_backbone is not None, 'the compiled path failed'
+        assert (out - eager(lq)).abs().max().item() <= 1e-5
+    assert counters['stats']['unique_graphs'] == 1

@@ -1,0 +1,44 @@
+"""``torch.compile`` for optional fast paths that must never change results or fail a run.
+
+The compiled paths of this package (``ImplicitWarp(compile=True)``, ``IAPSRTRecurrentNet(compile_backbone=True)``)
+compute the same function as their eager code. Compiling can still fail where users run it (no C++ compiler
+for inductor on CPU, an unsupported backend or device), so a failure warns once and the caller switches to
+the eager path for good.
+"""
+import warnings
+
+import torch
+
+
+def is_compiling():
+    """True while ``torch.compile`` traces the caller (eager-only kernels then take their plain torch path)."""
+    check = getattr(torch.compiler, 'is_compiling', None)  # torch >= 2.3
+    if check is None:
+        from torch import _dynamo
+        check = _dynamo.is_compiling
+    return check()
+
+
+def compile_with_fallback(fn, what):
+    """``torch.compile(fn, dynamic=False)`` that reports failure instead of raising.
+
+    Args:
+        fn (callable): the function to compile.
+        what (str): what it is, for the warning (e.g. ``'IAPSRTRecurrentNet backbone'``).
+
+    Returns:
+        callable: ``run(*args)`` -> ``(True, fn's result)``, or ``(False, None)`` after a warning when compiling
+        or running the graph raised. The caller then runs its eager path and stops calling ``run``.
+    """
+    compiled = torch.compile(fn, dynamic=False)
+
+    def run(*args):
+        try:
+            return True, compiled(*args)
+        except Exception as exc:  # noqa: BLE001  (any backend failure: the caller switches to the eager path)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ''
+            warnings.warn(f'{what}: torch.compile failed ({type(exc).__name__}: {first[:200]}); '
+                          'running the eager path from now on', RuntimeWarning, stacklevel=2)
+            return False, None
+
+    return run
