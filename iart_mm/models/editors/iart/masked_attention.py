@@ -11,8 +11,10 @@ returns the tokens ``proj`` reads, so the per-head layout changes happen chunk b
 """
 import torch
 
-# windows per chunk: 8 x 6 heads x 192 x 192 x 4 B = 7 MB of scores at IART's size
-DEFAULT_CHUNK_BYTES = 8 * 2**20
+# score bytes per chunk. CPU: 8 windows x 6 heads x 192 x 192 x 4 B = 7 MB of scores at IART's size (heap-served,
+# cache resident); elsewhere (CUDA) a chunk only bounds memory, so it is large enough to keep kernel launches rare
+DEFAULT_CHUNK_BYTES = {'cpu': 8 * 2**20}
+DEFAULT_CHUNK_BYTES_OTHER = 512 * 2**20
 
 
 def _chunk_windows(heads, nq, n, element_size, chunk_bytes):
@@ -95,7 +97,7 @@ class GroupedMaskedAttention(torch.autograd.Function):
         return (grad_qkv, None, None, None, None, None, *grad_masks)
 
 
-def grouped_masked_attention(qkv, scale, heads, groups, masks, rows=slice(None), chunk_bytes=DEFAULT_CHUNK_BYTES):
+def grouped_masked_attention(qkv, scale, heads, groups, masks, rows=slice(None), chunk_bytes=None):
     """Window attention of every window group with its trainable additive mask.
 
     Args:
@@ -106,12 +108,15 @@ def grouped_masked_attention(qkv, scale, heads, groups, masks, rows=slice(None),
             window once (the backward writes each window's q/k/v gradient exactly once).
         masks (list[Tensor]): (1, heads, Nq, N) additive mask of each group.
         rows (slice): the query positions (all N, or the centre frame's).
-        chunk_bytes (int): size of one chunk's (chunk * heads, Nq, N) score tensor.
+        chunk_bytes (int | None): size of one chunk's (chunk * heads, Nq, N) score tensor; None: the default
+            of ``qkv``'s device (``DEFAULT_CHUNK_BYTES``).
 
     Returns:
         Tensor: (windows, Nq, C) attention output, token-major, heads concatenated (what ``proj`` reads).
     """
     n = qkv.shape[1]
     nq = len(range(n)[rows])
+    if chunk_bytes is None:
+        chunk_bytes = DEFAULT_CHUNK_BYTES.get(qkv.device.type, DEFAULT_CHUNK_BYTES_OTHER)
     chunk = _chunk_windows(heads, nq, n, qkv.element_size(), chunk_bytes)
     return GroupedMaskedAttention.apply(qkv.contiguous(), scale, heads, tuple(groups), rows, chunk, *masks)

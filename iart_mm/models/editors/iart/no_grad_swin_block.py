@@ -12,7 +12,7 @@ Here a run of blocks (a residual group) keeps its input and two clip-sized buffe
 - between blocks, ONE row gather takes the buffer from the previous block's window order to this block's
   (the raster order is never materialised in between: a shifted block's rolled windows are just another row
   order of the same tokens);
-- each chunk of about ``CHUNK_TOKENS`` tokens (whole windows of one category) is a contiguous slice of the
+- each chunk of about :func:`chunk_tokens` tokens (whole windows of one category) is a contiguous slice of the
   buffer: ``y = x + Attn(LN1 x)``, then ``y += MLP(LN2 y)``, written over the very rows it read. Windows are
   disjoint and the MLP acts per token, so no later chunk needs those rows, and the chunk stays in cache from
   LN1 to the MLP's output;
@@ -31,9 +31,17 @@ import torch
 from .fused_window_attention import (_grouped_attention, _token_layout, frame_output_rows, frame_query_rows,
                                      group_masks, pad_clip, window_padding)
 
-# Tokens per chunk: 21 windows of 3x8x8 at C = 120 make a 2 MB window chunk, a 6 MB qkv chunk and a 4 MB MLP
-# hidden layer.
-CHUNK_TOKENS = 4096
+# Tokens per chunk. CPU: 21 windows of 3x8x8 at C = 120 make a 2 MB window chunk, a 6 MB qkv chunk and a 4 MB MLP
+# hidden layer, which stay in cache. Elsewhere (CUDA) chunks only bound the temporaries' memory (131072 tokens:
+# a 189 MB qkv chunk in float32), so they are large enough to keep kernel launches rare: a 180x320 step takes one
+# or two per window category.
+CHUNK_TOKENS = {'cpu': 4096}
+CHUNK_TOKENS_OTHER = 1 << 17
+
+
+def chunk_tokens(device):
+    """Tokens per chunk on ``device``."""
+    return CHUNK_TOKENS.get(torch.device(device).type, CHUNK_TOKENS_OTHER)
 
 
 # 3 entries per clip shape (raster -> unshifted, unshifted -> shifted, shifted -> unshifted); ~3 MB each at 180x320
@@ -72,7 +80,7 @@ def _block_in_place(block, buf, groups, pad, query_rows=None):
     c = buf.shape[-1]
     n = attn.window_size[0] * attn.window_size[1] * attn.window_size[2]
     shift = tuple(block.shift_size)
-    per_chunk = max(1, CHUNK_TOKENS // n)
+    per_chunk = max(1, chunk_tokens(buf.device) // n)
     masks = group_masks(attn, groups, shift, buf.device, buf.dtype)
     out = None
     if query_rows is not None:

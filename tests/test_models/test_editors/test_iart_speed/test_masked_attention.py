@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from iart_mm.models.editors.iart import masked_attention
 from iart_mm.models.editors.iart.masked_attention import grouped_masked_attention
 
 WINDOWS, HEADS, N, D = 5, 2, 8, 4
@@ -53,3 +54,14 @@ def test_a_frozen_mask_gets_no_gradient():
     out = grouped_masked_attention(qkv, 0.7, HEADS, GROUPS, masks)
     grad_qkv, grad_mask = torch.autograd.grad(out.sum(), (qkv, masks[0]))
     assert grad_qkv.abs().sum() > 0 and grad_mask.abs().sum() > 0
+
+
+@pytest.mark.parametrize('device, chunk_bytes', [('cpu', 8 * 2**20), ('meta', 512 * 2**20)])
+def test_default_chunk_follows_the_device(device, chunk_bytes, monkeypatch):
+    """Cache-sized score chunks on CPU; elsewhere (CUDA) large ones, so that few kernels are launched."""
+    seen = []
+    monkeypatch.setattr(masked_attention.GroupedMaskedAttention, 'apply', lambda *args: seen.append(args[5]))
+    heads, n = 6, 192
+    qkv = torch.empty(64, n, 3 * heads * 20, device=device)
+    grouped_masked_attention(qkv, 1., heads, [(0, 64)], [torch.empty(1, heads, n, n, device=device)])
+    assert seen == [max(1, chunk_bytes // (heads * n * n * 4))]

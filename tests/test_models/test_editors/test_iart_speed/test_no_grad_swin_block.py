@@ -29,7 +29,7 @@ def out_of_place(block, x, frame=None):
 @pytest.mark.parametrize('shifted', [False, True])
 @pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 12)])
 def test_equals_the_out_of_place_block(size, shifted, chunk_tokens, monkeypatch):
-    monkeypatch.setattr(ngb, 'CHUNK_TOKENS', chunk_tokens)
+    monkeypatch.setitem(ngb.CHUNK_TOKENS, 'cpu', chunk_tokens)
     block = library_block(shifted)
     x = torch.randn(2, *size, 12)
     kept = x.clone()
@@ -44,7 +44,7 @@ def test_equals_the_out_of_place_block(size, shifted, chunk_tokens, monkeypatch)
 @pytest.mark.parametrize('shifted', [False, True])
 @pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 4)])
 def test_query_frame_equals_out_of_place_frame(size, shifted, monkeypatch):
-    monkeypatch.setattr(ngb, 'CHUNK_TOKENS', 100)
+    monkeypatch.setitem(ngb.CHUNK_TOKENS, 'cpu', 100)
     block = library_block(shifted)
     x = torch.randn(2, *size, 12)
     kept = x.clone()
@@ -62,7 +62,7 @@ def test_query_frame_equals_out_of_place_frame(size, shifted, monkeypatch):
 @pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 12)])
 def test_a_run_of_blocks_equals_the_blocks_one_by_one(size, chunk_tokens, frame, monkeypatch):
     # unshifted, shifted, shifted again (the same window order twice in a row), unshifted
-    monkeypatch.setattr(ngb, 'CHUNK_TOKENS', chunk_tokens)
+    monkeypatch.setitem(ngb.CHUNK_TOKENS, 'cpu', chunk_tokens)
     blocks = [library_block(shifted, seed=i) for i, shifted in enumerate((False, True, True, False))]
     x = torch.randn(2, *size, 12)
     kept = x.clone()
@@ -95,3 +95,10 @@ def test_train_mode_with_drop_path_keeps_the_stochastic_path():
     with torch.no_grad():
         assert block._lean()
     assert not block._lean()  # grad enabled: autograd needs the out-of-place path
+
+
+def test_chunks_are_cache_sized_on_cpu_and_large_elsewhere():
+    """CPU chunks stay in cache; on CUDA a chunk only bounds memory, so a 180x320 step needs few of them."""
+    assert ngb.chunk_tokens(torch.device('cpu')) == 4096
+    assert ngb.chunk_tokens('cuda:0') == ngb.chunk_tokens(torch.device('mps')) == 1 << 17
+    assert 3 * 180 * 320 / ngb.chunk_tokens('cuda') <= 2
