@@ -149,8 +149,8 @@ class ImplicitWarp(nn.Module):
         compile (bool): in inference, run each block's whole step (query PE and projection, gathers, softmax,
             weighted sum) as one ``torch.compile``-fused function (:func:`fused_query_block`); off by default
             (the first call compiles for several seconds and needs a C++ compiler on CPU). If compiling or
-            running the graph fails, the module warns once and uses the eager path for good, which gives the same numbers to
-            float32 rounding. Training always runs the eager blocked core.
+            running the graph fails, the module warns once and uses the eager path for good, which gives the
+            same numbers to float32 rounding. Training always runs the eager blocked core.
         chunk (int | None): query pixels per cache-sized block of the attention core; None picks a default per
             device (2048 on CPU, see ``window_attention.default_chunk``). Results do not depend on it.
     """

@@ -31,7 +31,8 @@ def linear(layer, x, gelu=False):
 
     The oneDNN path is taken only where it gives the same function: no grad, a CPU float32 input, a plain
     ``nn.Linear`` with a bias and no hooks, outside ``torch.compile`` (inductor picks its own kernels). Everything
-    else (training, CUDA, half precision, subclasses) runs the module itself. Should oneDNN refuse a call, it is not tried again in this process.
+    else (training, CUDA, half precision, subclasses) runs the module itself. Should oneDNN refuse a call, it is
+    not tried again in this process.
     """
     if (is_compiling() or torch.is_grad_enabled() or x.device.type != 'cpu' or x.dtype != torch.float32
             or type(layer) is not nn.Linear or layer.bias is None or layer._forward_hooks or layer._forward_pre_hooks
