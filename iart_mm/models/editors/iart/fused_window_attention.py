@@ -24,8 +24,6 @@ memory-efficient kernel, whose head-dim alignment rule may require a multiple of
 profile there shows the math fallback, pad q/k/v to 24 with zeros (scores and outputs are unchanged: slice the
 output back to 20).
 """
-import functools
-
 import torch
 import torch.nn.functional as F
 
@@ -107,10 +105,13 @@ def _window_layout(batch, padded_size, window_size, shift_size):
     return _cached(_LAYOUTS, (batch, tuple(padded_size), tuple(window_size), tuple(shift_size)), build)
 
 
-@functools.lru_cache(maxsize=64)
+_REGION_MASKS = {}
+
+
 def _region_mask(category, window_size, shift_size, device, dtype):
     """The category's -100/0 (N, N) mask on ``device`` in ``dtype`` (a few per model: kept, never modified)."""
-    return _category_region_mask(category, window_size, shift_size).to(device=device, dtype=dtype)
+    return _cached(_REGION_MASKS, (category, window_size, shift_size, str(device), dtype),
+                   lambda: _category_region_mask(category, window_size, shift_size).to(device=device, dtype=dtype))
 
 
 def _bias_takes_grad(attn):
