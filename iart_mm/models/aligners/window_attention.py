@@ -16,15 +16,16 @@ from typing import NamedTuple
 
 import torch
 
+from ...utils.device_sizes import for_device
+
 # pixels per block: 2048 x 4 slots x 240 channels x 4 B = 7.5 MB of gathered rows on CPU (L2/L3 resident);
 # on CUDA blocks only bound memory, so they are large enough to keep kernel launches rare
-DEFAULT_CHUNK = {'cpu': 2048}
-DEFAULT_CHUNK_OTHER = 1 << 16
+DEFAULT_CHUNK = {'cpu': 2048, 'other': 1 << 16}
 
 
 def default_chunk(device):
     """Pixels per block for ``device``."""
-    return DEFAULT_CHUNK.get(torch.device(device).type, DEFAULT_CHUNK_OTHER)
+    return for_device(DEFAULT_CHUNK, device)
 
 
 def _accumulation_dtype(dtype):

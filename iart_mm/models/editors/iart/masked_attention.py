@@ -11,10 +11,11 @@ returns the tokens ``proj`` reads, so the per-head layout changes happen chunk b
 """
 import torch
 
+from ....utils.device_sizes import for_device
+
 # score bytes per chunk. CPU: 8 windows x 6 heads x 192 x 192 x 4 B = 7 MB of scores at IART's size (heap-served,
 # cache resident); elsewhere (CUDA) a chunk only bounds memory, so it is large enough to keep kernel launches rare
-DEFAULT_CHUNK_BYTES = {'cpu': 8 * 2**20}
-DEFAULT_CHUNK_BYTES_OTHER = 512 * 2**20
+DEFAULT_CHUNK_BYTES = {'cpu': 8 * 2**20, 'other': 512 * 2**20}
 
 
 def _chunk_windows(heads, nq, n, element_size, chunk_bytes):
@@ -117,6 +118,6 @@ def grouped_masked_attention(qkv, scale, heads, groups, masks, rows=slice(None),
     n = qkv.shape[1]
     nq = len(range(n)[rows])
     if chunk_bytes is None:
-        chunk_bytes = DEFAULT_CHUNK_BYTES.get(qkv.device.type, DEFAULT_CHUNK_BYTES_OTHER)
+        chunk_bytes = for_device(DEFAULT_CHUNK_BYTES, qkv.device)
     chunk = _chunk_windows(heads, nq, n, qkv.element_size(), chunk_bytes)
     return GroupedMaskedAttention.apply(qkv.contiguous(), scale, heads, tuple(groups), rows, chunk, *masks)

@@ -28,6 +28,7 @@ import functools
 
 import torch
 
+from ....utils.device_sizes import for_device
 from .fused_window_attention import (_grouped_attention, _token_layout, frame_output_rows, frame_query_rows,
                                      group_masks, pad_clip, window_padding)
 
@@ -35,13 +36,12 @@ from .fused_window_attention import (_grouped_attention, _token_layout, frame_ou
 # hidden layer, which stay in cache. Elsewhere (CUDA) chunks only bound the temporaries' memory (131072 tokens:
 # a 189 MB qkv chunk in float32), so they are large enough to keep kernel launches rare: a 180x320 step takes one
 # or two per window category.
-CHUNK_TOKENS = {'cpu': 4096}
-CHUNK_TOKENS_OTHER = 1 << 17
+CHUNK_TOKENS = {'cpu': 4096, 'other': 1 << 17}
 
 
 def chunk_tokens(device):
     """Tokens per chunk on ``device``."""
-    return CHUNK_TOKENS.get(torch.device(device).type, CHUNK_TOKENS_OTHER)
+    return for_device(CHUNK_TOKENS, device)
 
 
 # 3 entries per clip shape (raster -> unshifted, unshifted -> shifted, shifted -> unshifted); ~3 MB each at 180x320
