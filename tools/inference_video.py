@@ -15,6 +15,7 @@ Errors print one line ``error: ...`` and exit with status 2, leaving any existin
 Ctrl-C finishes the frames written so far into a playable file and exits with status 130.
 """
 import argparse
+import os
 import logging
 import sys
 
@@ -107,6 +108,9 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    # Huge pages for PyTorch's large CPU tensors (iart_mm.utils.allocator, docs/benchmarks.md). PyTorch reads it
+    # once, at its first allocation: it must be set before torch loads.
+    os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
     status = main()
     from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
     exit_tool(status)

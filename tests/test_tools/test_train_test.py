@@ -77,13 +77,16 @@ def test_test_tool_needs_no_training_data(tmp_path):
     assert list((tmp_path / 'wd').rglob('*.png')), 'the visualization hook wrote no image'
 
 
-@pytest.mark.parametrize('preset, expected', [(None, '1'), ('0', '0')])
-def test_train_sets_torch_huge_pages_before_torch_loads(preset, expected):
-    # As a script, train.py puts THP_MEM_ALLOC_ENABLE in the environment before anything imports torch
+@pytest.mark.parametrize('tool, preset, expected', [('train.py', None, '1'), ('train.py', '0', '0'),
+                                                    ('test.py', None, '1'), ('demo.py', None, '1'),
+                                                    ('inference_video.py', '0', '0'),
+                                                    ('inference_video.py', None, '1')])
+def test_tools_set_torch_huge_pages_before_torch_loads(tool, preset, expected):
+    # As a script, each tool puts THP_MEM_ALLOC_ENABLE in the environment before anything imports torch
     # (PyTorch reads it once); a value the user set is kept.
-    code = ('import os, runpy, sys; sys.argv = ["train.py", "--help"]\n'
-            'try:\n    runpy.run_path({!r}, run_name="__main__")\nexcept SystemExit:\n    pass\n'
-            'print(os.environ.get("THP_MEM_ALLOC_ENABLE"))').format(str(REPO_DIR / 'tools' / 'train.py'))
+    code = ('import os, runpy, sys; sys.argv = [{tool!r}, "--help"]\n'
+            'try:\n    runpy.run_path({path!r}, run_name="__main__")\nexcept SystemExit:\n    pass\n'
+            'print(os.environ.get("THP_MEM_ALLOC_ENABLE"))').format(tool=tool, path=str(REPO_DIR / 'tools' / tool))
     env = {k: v for k, v in os.environ.items() if k != 'THP_MEM_ALLOC_ENABLE'}
     if preset is not None:
         env['THP_MEM_ALLOC_ENABLE'] = preset
