@@ -5,7 +5,6 @@
     python tools/demo.py clip.mp4 --config CFG --checkpoint CKPT --work-dir out/ --overwrite
 """
 import argparse
-import os
 import sys
 import warnings
 
@@ -43,9 +42,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    # Huge pages for PyTorch's large CPU tensors (iart_mm.utils.allocator, docs/benchmarks.md). PyTorch reads it
-    # once, at its first allocation: it must be set before torch loads.
-    os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
-    status = main()
-    from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
-    exit_tool(status)
+    from tool_entry import run_tool  # this folder is sys.path[0] when a tool runs as a script
+    run_tool(main)

@@ -37,9 +37,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    # Huge pages for PyTorch's large CPU tensors (iart_mm.utils.allocator, docs/benchmarks.md). PyTorch reads it
-    # once, at its first allocation: it must be set before torch loads.
-    os.environ.setdefault('THP_MEM_ALLOC_ENABLE', '1')
-    status = main()
-    from iart_mm.utils.process_exit import exit_tool  # main() has imported iart_mm by now
-    exit_tool(status)
+    from tool_entry import run_tool  # this folder is sys.path[0] when a tool runs as a script
+    run_tool(main)

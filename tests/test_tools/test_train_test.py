@@ -82,11 +82,13 @@ def test_test_tool_needs_no_training_data(tmp_path):
                                                     ('inference_video.py', '0', '0'),
                                                     ('inference_video.py', None, '1')])
 def test_tools_set_torch_huge_pages_before_torch_loads(tool, preset, expected):
-    # As a script, each tool puts THP_MEM_ALLOC_ENABLE in the environment before anything imports torch
-    # (PyTorch reads it once); a value the user set is kept.
-    code = ('import os, runpy, sys; sys.argv = [{tool!r}, "--help"]\n'
+    # As a script (run here as Python runs one: its folder first on sys.path), each tool puts
+    # THP_MEM_ALLOC_ENABLE in the environment before anything imports torch (PyTorch reads it once); a value the
+    # user set is kept.
+    code = ('import os, runpy, sys; sys.argv = [{tool!r}, "--help"]; sys.path.insert(0, {tools!r})\n'
             'try:\n    runpy.run_path({path!r}, run_name="__main__")\nexcept SystemExit:\n    pass\n'
-            'print(os.environ.get("THP_MEM_ALLOC_ENABLE"))').format(tool=tool, path=str(REPO_DIR / 'tools' / tool))
+            'print(os.environ.get("THP_MEM_ALLOC_ENABLE"))').format(tool=tool, tools=str(REPO_DIR / 'tools'),
+                                                       path=str(REPO_DIR / 'tools' / tool))
     env = {k: v for k, v in os.environ.items() if k != 'THP_MEM_ALLOC_ENABLE'}
     if preset is not None:
         env['THP_MEM_ALLOC_ENABLE'] = preset
@@ -94,3 +96,12 @@ def test_tools_set_torch_huge_pages_before_torch_loads(tool, preset, expected):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split()[-1] == expected
+
+
+def test_tool_entry_imports_no_torch():
+    # run_tool sets the huge-page switch that PyTorch reads at its first allocation: importing it must not load torch
+    code = ('import sys; sys.path.insert(0, {!r}); import tool_entry; '
+            'print("torch" in sys.modules)').format(str(REPO_DIR / 'tools'))
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO_DIR, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == 'False'
