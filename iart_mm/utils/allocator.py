@@ -18,10 +18,11 @@ inference settings would keep the training step's much larger freed memory resid
 Every tool (``train.py``, ``test.py``, ``demo.py``, ``inference_video.py``) also sets ``THP_MEM_ALLOC_ENABLE=1``
 before torch is imported (unless it is already set): PyTorch's CPU allocator then asks the kernel for
 transparent huge pages for every tensor of 2 MB or more, so large buffers fault in 2 MB pages instead of 4 kB
-ones. IART's 5x64x64 training step is ~1.3x faster with it; its inference forward only ~2% (within this
-machine's noise), since the tuned heap is faulted in once and then reused; no more memory either way
-(docs/benchmarks.md). PyTorch reads that variable once, at its first allocation, so it cannot be set from
-here; it does nothing where the kernel's THP mode is ``never``.
+ones. With one arena, IART's 5x64x64 training step holds ~35% less than under glibc's defaults and runs as fast
+or faster (1.3x in session 6, a few percent in session 10); its inference forward gains ~2% (within this
+machine's noise), since the tuned heap is faulted in once and then reused (docs/benchmarks.md). PyTorch reads
+that variable once, at its first allocation, so it cannot be set from here; it does nothing where the kernel's
+THP mode is ``never``.
 
 Off glibc (macOS, Windows, musl) both do nothing and return False.
 """
