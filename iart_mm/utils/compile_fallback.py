@@ -10,13 +10,18 @@ import warnings
 import torch
 
 
+def _dynamo_is_compiling():
+    from torch import _dynamo  # torch < 2.3: imported on first use only (it takes ~0.4 s)
+    return _dynamo.is_compiling()
+
+
+# Resolved once: the check runs on every block and linear call of the inference path.
+_IS_COMPILING = getattr(getattr(torch, 'compiler', None), 'is_compiling', None) or _dynamo_is_compiling
+
+
 def is_compiling():
     """True while ``torch.compile`` traces the caller (eager-only kernels then take their plain torch path)."""
-    check = getattr(torch.compiler, 'is_compiling', None)  # torch >= 2.3
-    if check is None:
-        from torch import _dynamo
-        check = _dynamo.is_compiling
-    return check()
+    return _IS_COMPILING()
 
 
 def compile_with_fallback(fn, what):
