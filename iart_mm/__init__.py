@@ -5,11 +5,15 @@ into MMagic's registries (``mmagic.registry``), so configs reach them through
 ``custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)``.
 """
 import gc
+import os
 import warnings
 
 # Importing torch, MMEngine and MMagic's model zoo creates millions of long-lived objects and next to no garbage
 # cycles; the cyclic collector's passes over them would cost ~0.7 s of a ~4 s import (docs/benchmarks.md).
 _gc_was_enabled = gc.isenabled()
+# albumentations, which MMagic's metrics import, asks PyPI for a newer release on import: a round trip on every
+# run, and on an offline machine a wait of up to 2 s and a warning. A value the user set is kept.
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 gc.disable()
 try:
     from .version import __version__  # noqa: F401
@@ -26,4 +30,7 @@ try:
     from . import datasets, engine, evaluation, models  # noqa: F401  (registers modules)
 finally:
     if _gc_was_enabled:
+        # The first collection after re-enabling would traverse everything imported above (~0.2 s): they live as
+        # long as the process, so they move to the permanent generation that collections skip.
+        gc.freeze()
         gc.enable()

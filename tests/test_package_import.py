@@ -1,0 +1,39 @@
+"""``import iart_mm`` in a fresh process: the collector comes back on with the import frozen out of its passes,
+and nothing on the import path asks the network (albumentations' update check) unless the user asked for it."""
+import os
+import subprocess
+import sys
+
+# Every urllib request the import makes is recorded and refused (albumentations' check catches the error).
+_PROBE = '''
+import gc, urllib.request
+calls = []
+def refuse(self, url, *args, **kwargs):
+    calls.append(getattr(url, 'full_url', url))
+    raise OSError('network refused by the test')
+urllib.request.OpenerDirector.open = refuse
+import iart_mm
+print(gc.isenabled(), gc.get_freeze_count(), len(calls))
+'''
+
+
+def _import_in_fresh_process(**env):
+    base = {k: v for k, v in os.environ.items() if k != 'NO_ALBUMENTATIONS_UPDATE'}
+    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', _PROBE], capture_output=True, text=True,
+                          env={**base, **env})
+    assert proc.returncode == 0, proc.stderr
+    enabled, frozen, calls = proc.stdout.split()[-3:]
+    return enabled == 'True', int(frozen), int(calls)
+
+
+def test_import_freezes_its_objects_and_makes_no_network_request():
+    enabled, frozen, calls = _import_in_fresh_process()
+    assert enabled
+    assert frozen > 100_000  # torch, MMEngine and MMagic's modules, classes and functions
+    assert calls == 0
+
+
+def test_import_keeps_a_users_choice_to_check_for_updates():
+    # also shows that the probe sees albumentations' request when it is made
+    _, _, calls = _import_in_fresh_process(NO_ALBUMENTATIONS_UPDATE='0')
+    assert calls >= 1
