@@ -8,12 +8,13 @@ import gc
 import os
 import warnings
 
-# Importing torch, MMEngine and MMagic's model zoo creates millions of long-lived objects and next to no garbage
-# cycles; the cyclic collector's passes over them would cost ~0.7 s of a ~4 s import (docs/benchmarks.md).
-_gc_was_enabled = gc.isenabled()
 # albumentations, which MMagic's metrics import, asks PyPI for a newer release on import: a round trip on every
 # run, and on an offline machine a wait of up to 2 s and a warning. A value the user set is kept.
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+# Importing torch, MMEngine and MMagic's model zoo creates millions of long-lived objects and next to no garbage
+# cycles; the cyclic collector's passes over them would cost ~0.7 s of a ~4 s import (docs/benchmarks.md).
+_gc_was_enabled = gc.isenabled()
 gc.disable()
 try:
     from .version import __version__  # noqa: F401
@@ -30,7 +31,10 @@ try:
     from . import datasets, engine, evaluation, models  # noqa: F401  (registers modules)
 finally:
     if _gc_was_enabled:
-        # The first collection after re-enabling would traverse everything imported above (~0.2 s): they live as
-        # long as the process, so they move to the permanent generation that collections skip.
+        # One pass frees the import's few garbage cycles (~7 MB: left among the survivors, they fragment the
+        # heap, +60 MB of peak RSS in a forward). The survivors live as long as the process: they move to the
+        # permanent generation, which later full collections skip (in tools/test.py's runner set-up two of
+        # them took 0.6-0.8 s). What the process held before the import moves too (`gc.unfreeze()` undoes it).
+        gc.collect()
         gc.freeze()
         gc.enable()
