@@ -89,7 +89,8 @@ def tune_malloc_for_training():
     """Give the whole process one glibc malloc arena (``TRAINING_SETTINGS``); ``tools/train.py`` calls it.
 
     Call it before the first multi-threaded operation: threads that already own an arena keep it. The huge-page
-    half of ``TRAINING_ENV`` has to be in the environment before torch is imported (``tools/train.py`` does that).
+    half of ``TRAINING_ENV`` has to be in the environment before torch is imported (``tools/tool_entry.py`` sets
+    it for every tool).
 
     Returns:
         bool: True if glibc accepted it, False where there is no glibc (a no-op) or glibc refused.
