@@ -16,7 +16,11 @@ not kept: keeping every block's would hold 161 MB for the released model, and bu
 A roll by a multiple of the axis length is the identity: the release's temporal shift (3 on 3 frames) is
 dropped; the mask still accounts for it (it yields a single region along t, as in the release).
 
-Backends (torch 2.14, ``python tools/benchmarks/bench_models.py --sdpa-backends``): on CPU, SDPA with a float
+On CPU in inference (float32, no grad) the attention runs in iart_mm's own op where it is built and the CPU has
+AVX-512 (:mod:`iart_mm.ops`: ~1.3x faster than SDPA here), which takes each category's mask transposed
+(:func:`op_masks`); elsewhere in SDPA.
+
+SDPA backends (torch 2.14, ``python tools/benchmarks/bench_models.py --sdpa-backends``): on CPU, SDPA with a float
 mask runs the fused flash-attention CPU kernel (``aten::_scaled_dot_product_flash_attention_for_cpu``) at head
 dim 20 already; padding to 24 was slower (0.128 s vs 0.115 s for 384 x 192 x 192 with a mask), so there is no
 padding. On CUDA (not measured, no GPU here): the flash kernel takes no float mask, so SDPA would pick the
@@ -27,6 +31,7 @@ output back to 20).
 import torch
 import torch.nn.functional as F
 
+from ....ops import fused_window_attention_usable, window_attention_into
 from ....utils.compile_fallback import is_compiling
 from .cpu_linear import linear
 from .masked_attention import grouped_masked_attention
@@ -119,10 +124,12 @@ def _bias_takes_grad(attn):
     return attn.relative_position_bias_table.requires_grad and torch.is_grad_enabled()
 
 
-def _relative_position_bias(attn, n, device, dtype):
-    """The (1, heads, N, N) relative-position bias: one gather from the (heads, table) transpose, so the result
-    is head-major already. A gradient reaches the table through it when the table takes one (training)."""
-    index = attn.relative_position_index[:n, :n].reshape(-1)
+def _relative_position_bias(attn, n, device, dtype, transposed=False):
+    """The (1, heads, N, N) relative-position bias (``transposed``: each head's (N, N) transposed): one gather
+    from the (heads, table) transpose, so the result is head-major already. A gradient reaches the table through
+    it when the table takes one (training)."""
+    index = attn.relative_position_index[:n, :n]
+    index = (index.t() if transposed else index).reshape(-1)
     bias = attn.relative_position_bias_table.t().contiguous().index_select(1, index).view(1, -1, n, n)
     return bias.to(device=device, dtype=dtype)
 
@@ -151,29 +158,43 @@ def folded_attention_mask(attn, n, category, shift_size, device, dtype):
     return _with_region_mask(_relative_position_bias(attn, n, device, dtype), attn, category, shift_size)
 
 
-def group_masks(attn, groups, shift_size, device, dtype):
+def group_masks(attn, groups, shift_size, device, dtype, transposed=False):
     """{category: folded (1, heads, N, N) mask} for the categories of ``groups``: the bias is gathered once per
-    block call, and each category adds its shift mask to it."""
+    block call, and each category adds its shift mask to it. ``transposed``: each head's mask transposed (the
+    shift masks are symmetric, so only the bias gather changes)."""
     n = attn.window_size[0] * attn.window_size[1] * attn.window_size[2]
-    bias = _relative_position_bias(attn, n, device, dtype)
+    bias = _relative_position_bias(attn, n, device, dtype, transposed)
     return {category: _with_region_mask(bias, attn, category, shift_size) for category, _, _ in groups}
 
 
-def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks=None):
-    """qkv, one SDPA call per window category, proj: (b * nW, N, C) windows -> (b * nW * Nq, C).
+def op_masks(attn, groups, shift_size, query_rows, device, dtype):
+    """{category: (heads, N, Nq) contiguous mask}: the folded masks transposed, for the keys of all N window
+    positions and the queries of ``query_rows`` (None: all): the form :mod:`iart_mm.ops` takes."""
+    masks = group_masks(attn, groups, shift_size, device, dtype, transposed=True)
+    if query_rows is None:
+        return {category: mask[0] for category, mask in masks.items()}
+    return {category: mask[0, :, :, query_rows].contiguous() for category, mask in masks.items()}
 
-    Each group's SDPA output is written straight into the token-major buffer that ``proj`` reads (no
+
+def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks=None, masks_t=None):
+    """qkv, one attention call per window category, proj: (b * nW, N, C) windows -> (b * nW * Nq, C).
+
+    Each group's attention output is written straight into the token-major buffer that ``proj`` reads (no
     concatenation, no separate transpose copy). ``query_rows`` (a slice of the N window positions) limits the
-    queries, and so the output, to those positions; keys and values still cover the whole window. ``masks``
-    ({category: mask}, from :func:`group_masks`) lets a caller that calls this per chunk build them once.
+    queries, and so the output, to those positions; keys and values still cover the whole window.
+
+    The attention runs in iart_mm's fused CPU op where it can (no grad, float32 CPU, AVX-512:
+    :mod:`iart_mm.ops`), which takes the masks as :func:`op_masks` makes them, and in SDPA elsewhere, with the
+    masks of :func:`group_masks`. A caller that calls this per chunk builds them once: ``masks`` and/or
+    ``masks_t`` ({category: mask}, in these two forms); what is missing and needed is built here.
     """
     bw, n, c = windows.shape
     heads = attn.num_heads
     rows = slice(None) if query_rows is None else query_rows
-    if masks is None:
-        masks = group_masks(attn, groups, shift_size, windows.device, windows.dtype)
     if _bias_takes_grad(attn):
         # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
+        if masks is None:
+            masks = group_masks(attn, groups, shift_size, windows.device, windows.dtype)
         masks = [masks[category][:, :, rows] for category, _, _ in groups]
         tokens = grouped_masked_attention(attn.qkv(windows), attn.scale, heads,
                                           [(start, end) for _, start, end in groups], masks, rows)
@@ -182,6 +203,16 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks
     q, k, v = qkv.unbind(0)  # bw, heads, N, d
     q = q[:, :, rows]
     nq = q.shape[2]
+    if fused_window_attention_usable(q, k):
+        if masks_t is None:
+            masks_t = op_masks(attn, groups, shift_size, query_rows, windows.device, windows.dtype)
+        tokens = windows.new_empty((bw, nq, heads, c // heads))
+        for category, start, end in groups:
+            window_attention_into(q[start:end], k[start:end], v[start:end], masks_t[category], attn.scale,
+                                  tokens[start:end])
+        return linear(attn.proj, tokens.view(bw * nq, c))
+    if masks is None:
+        masks = group_masks(attn, groups, shift_size, windows.device, windows.dtype)
     if len(groups) == 1:
         # SDPA's CPU kernel lays its output out like the query, a token-major view of the qkv projection here,
         # so the transpose back to tokens is a view (where it is not, reshape copies)

@@ -1,11 +1,38 @@
 """The chunked in-place no-grad Swin blocks == the out-of-place blocks (shifted/unshifted, padded, odd sizes,
 one query frame, chunk boundaries inside and across window categories, runs of blocks kept in window order
-between blocks); the input is left untouched."""
+between blocks); the input is left untouched. At head dim 4 the attention runs in SDPA; at head dim 8, where
+iart_mm's CPU op is built and usable, in the op (checked), against the autograd path's SDPA."""
 import pytest
 import torch
 
+import iart_mm.models.editors.iart.fused_window_attention as fwa
 import iart_mm.models.editors.iart.no_grad_swin_block as ngb
 from iart_mm.models.editors.iart.swin_backbone import SwinBlock3D
+from iart_mm.ops import cpu_window_attention_status
+
+# (dim, heads): head dim 4 (SDPA) and 8 (the CPU op where usable)
+DIMS = [(12, 3), (24, 3)]
+
+
+@pytest.fixture
+def op_calls(monkeypatch):
+    """Counts the fused CPU op's calls from the blocks."""
+    calls = []
+    real = fwa.window_attention_into
+
+    def spy(*args):
+        calls.append(args[0].shape)
+        return real(*args)
+
+    monkeypatch.setattr(fwa, 'window_attention_into', spy)
+    return calls
+
+
+def check_op_ran(calls, dim, heads):
+    if dim // heads == 8 and cpu_window_attention_status()[0]:
+        assert calls, 'the CPU op is usable but the blocks did not call it'
+    elif dim // heads == 4:
+        assert not calls
 
 
 def library_block(shifted, window=(3, 4, 4), dim=12, heads=3, seed=0):
@@ -25,35 +52,40 @@ def out_of_place(block, x, frame=None):
     return out.detach()
 
 
+@pytest.mark.parametrize('dim,heads', DIMS)
 @pytest.mark.parametrize('chunk_tokens', [4096, 48, 100])  # one chunk; one window each; chunks across groups
 @pytest.mark.parametrize('shifted', [False, True])
 @pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 12)])
-def test_equals_the_out_of_place_block(size, shifted, chunk_tokens, monkeypatch):
+def test_equals_the_out_of_place_block(size, shifted, chunk_tokens, dim, heads, monkeypatch, op_calls):
     monkeypatch.setitem(ngb.CHUNK_TOKENS, 'cpu', chunk_tokens)
-    block = library_block(shifted)
-    x = torch.randn(2, *size, 12)
+    block = library_block(shifted, dim=dim, heads=heads)
+    x = torch.randn(2, *size, dim)
     kept = x.clone()
     expected = out_of_place(block, x)
+    assert not op_calls  # the autograd path never takes the op
     with torch.no_grad():
         got = block(x)
+    check_op_ran(op_calls, dim, heads)
     assert torch.equal(x, kept)
     assert got.shape == x.shape
     assert (got - expected).abs().max().item() <= 1e-5
 
 
+@pytest.mark.parametrize('dim,heads', DIMS)
 @pytest.mark.parametrize('shifted', [False, True])
 @pytest.mark.parametrize('size', [(3, 8, 8), (3, 13, 11), (2, 5, 9), (6, 4, 4)])
-def test_query_frame_equals_out_of_place_frame(size, shifted, monkeypatch):
+def test_query_frame_equals_out_of_place_frame(size, shifted, dim, heads, monkeypatch, op_calls):
     monkeypatch.setitem(ngb.CHUNK_TOKENS, 'cpu', 100)
-    block = library_block(shifted)
-    x = torch.randn(2, *size, 12)
+    block = library_block(shifted, dim=dim, heads=heads)
+    x = torch.randn(2, *size, dim)
     kept = x.clone()
     for frame in range(size[0]):
         expected = out_of_place(block, x, frame)
         with torch.no_grad():
             got = block.forward_frame(x, frame)
-        assert got.shape == (2, *size[1:], 12)
+        assert got.shape == (2, *size[1:], dim)
         assert (got - expected).abs().max().item() <= 1e-5
+    check_op_ran(op_calls, dim, heads)
     assert torch.equal(x, kept)
 
 
