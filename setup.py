@@ -28,10 +28,10 @@ def optional_op():
     class OptionalBuildExtension(BuildExtension):
         """Builds the op, and on a compiler failure warns instead of failing the install."""
 
-        def run(self):
+        def build_extensions(self):
             self.failed = []
-            super().run()
-            # what failed is not an output: an editable or wheel install would look for its file
+            super().build_extensions()
+            # what failed is not an output: the in-place copy and the editable or wheel install would look for it
             self.extensions = [e for e in self.extensions if e not in self.failed]
 
         def build_extension(self, ext):

