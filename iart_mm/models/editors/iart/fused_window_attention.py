@@ -31,7 +31,7 @@ output back to 20).
 import torch
 import torch.nn.functional as F
 
-from ....ops import fused_window_attention_usable, window_attention_into
+from ....ops import fused_window_attention_supports, fused_window_attention_usable, window_attention_into
 from ....utils.compile_fallback import is_compiling
 from .cpu_linear import linear
 from .masked_attention import grouped_masked_attention
@@ -176,7 +176,29 @@ def op_masks(attn, groups, shift_size, query_rows, device, dtype):
     return {category: mask[0, :, :, query_rows].contiguous() for category, mask in masks.items()}
 
 
-def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks=None, masks_t=None):
+def block_masks(attn, groups, shift_size, query_rows, device, dtype):
+    """The masks of one block call, for a caller that attends chunk by chunk: built once, in the form the
+    attention will take: ``{'op': op_masks(...)}`` where iart_mm's CPU op takes the case (inference, float32 on
+    CPU, see :mod:`iart_mm.ops`), else ``{'sdpa': group_masks(...)}``."""
+    n = attn.window_size[0] * attn.window_size[1] * attn.window_size[2]
+    nq = len(range(n)[slice(None) if query_rows is None else query_rows])
+    head_dim = attn.qkv.in_features // attn.num_heads
+    op = not torch.is_grad_enabled() and fused_window_attention_supports(device, dtype, nq, head_dim)
+    form = 'op' if op else 'sdpa'
+    return {form: _masks_in_form(None, form, attn, groups, shift_size, query_rows, device, dtype)}
+
+
+def _masks_in_form(masks, form, attn, groups, shift_size, query_rows, device, dtype):
+    """``masks[form]`` where the caller has it, else built for ``groups`` ('op': :func:`op_masks`, 'sdpa':
+    :func:`group_masks`) and not stored: a caller's masks cover its whole block, these only this call's groups."""
+    if masks and form in masks:
+        return masks[form]
+    if form == 'op':
+        return op_masks(attn, groups, shift_size, query_rows, device, dtype)
+    return group_masks(attn, groups, shift_size, device, dtype)
+
+
+def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks=None):
     """qkv, one attention call per window category, proj: (b * nW, N, C) windows -> (b * nW * Nq, C).
 
     Each group's attention output is written straight into the token-major buffer that ``proj`` reads (no
@@ -185,17 +207,16 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks
 
     The attention runs in iart_mm's fused CPU op where it can (no grad, float32 CPU, AVX-512:
     :mod:`iart_mm.ops`), which takes the masks as :func:`op_masks` makes them, and in SDPA elsewhere, with the
-    masks of :func:`group_masks`. A caller that calls this per chunk builds them once: ``masks`` and/or
-    ``masks_t`` ({category: mask}, in these two forms); what is missing and needed is built here.
+    masks of :func:`group_masks`. A caller that calls this per chunk passes ``masks`` from :func:`block_masks`;
+    a form it lacks is built here.
     """
     bw, n, c = windows.shape
     heads = attn.num_heads
     rows = slice(None) if query_rows is None else query_rows
     if _bias_takes_grad(attn):
         # training the bias table: SDPA cannot give a float mask a gradient on its fused kernels
-        if masks is None:
-            masks = group_masks(attn, groups, shift_size, windows.device, windows.dtype)
-        masks = [masks[category][:, :, rows] for category, _, _ in groups]
+        sdpa = _masks_in_form(masks, 'sdpa', attn, groups, shift_size, query_rows, windows.device, windows.dtype)
+        masks = [sdpa[category][:, :, rows] for category, _, _ in groups]
         tokens = grouped_masked_attention(attn.qkv(windows), attn.scale, heads,
                                           [(start, end) for _, start, end in groups], masks, rows)
         return attn.proj(tokens.view(-1, c))
@@ -204,15 +225,13 @@ def _grouped_attention(attn, windows, groups, shift_size, query_rows=None, masks
     q = q[:, :, rows]
     nq = q.shape[2]
     if fused_window_attention_usable(q, k):
-        if masks_t is None:
-            masks_t = op_masks(attn, groups, shift_size, query_rows, windows.device, windows.dtype)
+        masks_t = _masks_in_form(masks, 'op', attn, groups, shift_size, query_rows, windows.device, windows.dtype)
         tokens = windows.new_empty((bw, nq, heads, c // heads))
         for category, start, end in groups:
             window_attention_into(q[start:end], k[start:end], v[start:end], masks_t[category], attn.scale,
                                   tokens[start:end])
         return linear(attn.proj, tokens.view(bw * nq, c))
-    if masks is None:
-        masks = group_masks(attn, groups, shift_size, windows.device, windows.dtype)
+    masks = _masks_in_form(masks, 'sdpa', attn, groups, shift_size, query_rows, windows.device, windows.dtype)
     if len(groups) == 1:
         # SDPA's CPU kernel lays its output out like the query, a token-major view of the qkv projection here,
         # so the transpose back to tokens is a view (where it is not, reshape copies)

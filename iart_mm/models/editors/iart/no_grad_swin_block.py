@@ -28,10 +28,9 @@ import functools
 
 import torch
 
-from ....ops import fused_window_attention_supports
 from ....utils.device_sizes import for_device
-from .fused_window_attention import (_grouped_attention, _token_layout, frame_output_rows, frame_query_rows,
-                                     group_masks, op_masks, pad_clip, window_padding)
+from .fused_window_attention import (_grouped_attention, _token_layout, block_masks, frame_output_rows,
+                                     frame_query_rows, pad_clip, window_padding)
 
 # Tokens per chunk. CPU: 21 windows of 3x8x8 at C = 120 make a 2 MB window chunk, a 6 MB qkv chunk and a 4 MB MLP
 # hidden layer, which stay in cache. Elsewhere (CUDA) chunks only bound the temporaries' memory (131072 tokens:
@@ -82,15 +81,10 @@ def _block_in_place(block, buf, groups, pad, query_rows=None):
     n = attn.window_size[0] * attn.window_size[1] * attn.window_size[2]
     shift = tuple(block.shift_size)
     per_chunk = max(1, chunk_tokens(buf.device) // n)
-    # the masks once per block, in the form the attention will take (iart_mm's CPU op or SDPA)
-    nq = n if query_rows is None else query_rows.stop - query_rows.start
-    masks = masks_t = None
-    if fused_window_attention_supports(buf.device, buf.dtype, nq, c // attn.num_heads):
-        masks_t = op_masks(attn, groups, shift, query_rows, buf.device, buf.dtype)
-    else:
-        masks = group_masks(attn, groups, shift, buf.device, buf.dtype)
+    masks = block_masks(attn, groups, shift, query_rows, buf.device, buf.dtype)
     out = None
     if query_rows is not None:
+        nq = query_rows.stop - query_rows.start
         out = buf.new_empty((buf.shape[0] // n * nq, c))
     for category, start, end in groups:
         for first in range(start, end, per_chunk):
@@ -100,7 +94,7 @@ def _block_in_place(block, buf, groups, pad, query_rows=None):
             if pad is not None:
                 normed.masked_fill_(pad[first * n:last * n], 0.)  # the release pads LN1's output with zeros
             attended = _grouped_attention(attn, normed.view(last - first, n, c), [(category, 0, last - first)],
-                                          shift, query_rows, masks, masks_t)
+                                          shift, query_rows, masks)
             if query_rows is None:
                 y = rows.add_(attended)
             else:
