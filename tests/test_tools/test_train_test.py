@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from iart_mm.datasets.synthetic_clip import write_generated_dataset
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 CFG = str(REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py')
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest_paths import REPO_DIR
-from iart_mm.video.synthetic import TinyRecurrentVSR, make_synthetic_video
+from iart_mm.video.synthetic import make_synthetic_video
+from tests.paths import REPO_DIR
+from tiny_video_models import TinyRecurrentVSR  # noqa: I100 (folder on sys.path)
 
 
 def _load_cli():
