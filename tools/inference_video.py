@@ -133,6 +133,8 @@ def _run(argv):
 def _main_then_ignore_sigint():
     status = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a late Ctrl-C must not print a traceback
+    if 'iart_mm' not in sys.modules:  # stopped during the imports: do not import the library just to exit
+        raise SystemExit(status)
     return status
 
 

@@ -76,25 +76,24 @@ class VideoFileSource:
             step = max(1, round(1 / (self.fps * self.time_base)))
             first_pts = last_pts = None
             index = 0
-            try:
-                for frame in container.decode(stream):
-                    pts = frame.pts
-                    if pts is None:  # some raw/elementary streams carry no timestamps: make them regular
-                        pts = 0 if last_pts is None else last_pts + step
-                    first_pts = pts if first_pts is None else first_pts
-                    last_pts = pts
-                    yield SourceFrame(index, frame.to_ndarray(format='rgb24'), pts)
-                    index += 1
-                    self.frames_read = index
-            except av.FFmpegError as exc:
-                if index == 0:
-                    raise VideoInputError(f'{self.path}: decoding failed at frame 0: {_short(exc)}') from None
-                listed = f' of the {self.num_frames} its container lists' if self.num_frames_exact else ''
-                self.incomplete = f'decoding failed after {index}{listed} frames ({_short(exc)})'
-                return
+            decoded = _decode(container, stream)
+            for frame in decoded:
+                pts = frame.pts
+                if pts is None:  # some raw/elementary streams carry no timestamps: make them regular
+                    pts = 0 if last_pts is None else last_pts + step
+                first_pts = pts if first_pts is None else first_pts
+                last_pts = pts
+                yield SourceFrame(index, frame.to_ndarray(format='rgb24'), pts)
+                index += 1
+                self.frames_read = index
             if index == 0:
-                raise VideoInputError(f'{self.path}: no frame could be decoded (not a video)')
-            self.incomplete = self._shortfall(index, (last_pts - first_pts) * self.time_base + 1 / self.fps)
+                reason = f': {_short(decoded.error)}' if decoded.error else ' (not a video)'
+                raise VideoInputError(f'{self.path}: no frame could be decoded{reason}')
+            if decoded.error is not None:
+                listed = f' of the {self.num_frames} its container lists' if self.num_frames_exact else ''
+                self.incomplete = f'reading failed after {index}{listed} frames ({_short(decoded.error)})'
+            else:
+                self.incomplete = self._shortfall(index, (last_pts - first_pts) * self.time_base + 1 / self.fps)
         finally:
             container.close()
 
@@ -151,6 +150,33 @@ def open_source(path, fps: Optional[float] = None):
     if path.is_dir():
         return FrameFolderSource(path, fps=fps or 25)
     return VideoFileSource(path)
+
+
+class _decode:
+    """Iterate the decoded frames of ``stream``; a read or decode error ends the iteration (kept in
+    ``error``) after the decoder has given up the frames it still held. Demuxing and decoding apart is
+    what makes that possible: a threaded decoder holds several frames, which an error raised by
+    ``container.decode()`` would lose."""
+
+    def __init__(self, container, stream):
+        self.container, self.stream, self.error = container, stream, None
+
+    def __iter__(self):
+        packets = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(packets, None)
+                if packet is None:
+                    return
+                frames = self.stream.decode(packet)
+            except av.FFmpegError as exc:
+                self.error = exc
+                break
+            yield from frames
+        try:
+            yield from self.stream.decode(None)
+        except av.FFmpegError:
+            pass
 
 
 def _natural_key(path):
