@@ -59,6 +59,9 @@ def parse_args(argv=None):
     half = run.add_mutually_exclusive_group()
     half.add_argument('--fp16', action='store_true', help='float16 autocast (falls back to fp32 on NaN)')
     half.add_argument('--bf16', action='store_true', help='bfloat16 autocast (falls back to fp32 on NaN)')
+    run.add_argument('--no-warm-up', action='store_true',
+                     help='skip the warm-up forward (2 frames at the minimum size) that keeps one-off setup '
+                     'costs out of the first window and the ETA')
     run.add_argument('--no-progress', action='store_true', help='hide the steps and the progress bar')
     args = parser.parse_args(argv)
     if args.checkpoint and not args.config:
@@ -120,7 +123,7 @@ def _run(argv):
             tile_overlap=args.tile_overlap, min_size=args.min_size, device=str(device), precision=precision,
             output=kind, codec=args.codec, crf=args.crf, pix_fmt=args.pix_fmt, fps=args.fps,
             copy_streams=not args.no_copy_streams, overwrite=args.overwrite, allow_partial=args.allow_partial,
-            progress=not args.no_progress)
+            progress=not args.no_progress, warm_up=not args.no_warm_up)
     except (VideoError, ValueError, FileNotFoundError, KeyError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f'error: {message}', file=sys.stderr)

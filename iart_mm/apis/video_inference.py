@@ -161,9 +161,9 @@ def _run_to_video(source, restorer, dst, stream_args, sink_args, allow_partial):
                                source.path, source.incomplete, written)
             os.replace(hidden, dst)
     except KeyboardInterrupt as exc:
+        guard.ignore_further()
         frames = exc.frames_written if isinstance(exc, VideoInterrupted) else written or 0
-        with guard.hold(drop=True):
-            path = _keep_partial(hidden, dst, frames)
+        path = _keep_partial(hidden, dst, frames)
         raise VideoInterrupted(frames if path else 0, path) from None
     except BaseException:
         hidden.unlink(missing_ok=True)
@@ -177,6 +177,7 @@ def _run_to_png(source, restorer, dst, stream_args, allow_partial):
     try:
         _, written = run_stream(source, restorer, lambda width, height: PngFolderSink(dst), **stream_args)
     except KeyboardInterrupt as exc:  # Ctrl-C keeps the frames written so far
+        stream_args['guard'].ignore_further()
         frames = exc.frames_written if isinstance(exc, VideoInterrupted) else written or 0
         if frames == 0 and created and dst.exists():
             shutil.rmtree(dst)

@@ -4,7 +4,8 @@ Inside :class:`InterruptGuard` (installed only in the main thread, and only over
 handler, so a program's own handler is left alone) SIGINT raises ``KeyboardInterrupt`` as usual, except
 inside :meth:`InterruptGuard.hold` blocks: there it is remembered and raised when the block ends. So the
 count of frames a sink reports always equals the frames in its file, and a second Ctrl-C cannot break the
-trailer that makes an interrupted file playable.
+trailer that makes an interrupted file playable: once an interrupt is being handled, further SIGINTs are
+ignored until the guard is left.
 """
 import signal
 import threading
@@ -17,6 +18,7 @@ class InterruptGuard:
     def __init__(self):
         self._depth = 0
         self._pending = False
+        self._ignoring = False
         self._previous = None
 
     def __enter__(self):
@@ -32,10 +34,18 @@ class InterruptGuard:
         return False
 
     def _handle(self, signum, frame):
+        if self._ignoring:
+            return
         if self._depth:
             self._pending = True
             return
         raise KeyboardInterrupt
+
+    def ignore_further(self):
+        """An interrupt is being handled: further SIGINTs are ignored while the guard is installed, so
+        the cleanup that keeps the partial output runs to its end."""
+        self._ignoring = True
+        self._pending = False
 
     @contextmanager
     def hold(self, drop=False):

@@ -122,6 +122,7 @@ def run_stream(frames: Iterable, restorer: Callable, make_sink: Callable, chunk:
         complete = True
         bar.finish(written)
     except KeyboardInterrupt:
+        guard.ignore_further()
         raise VideoInterrupted(written) from None
     finally:
         with guard.hold(drop=True):

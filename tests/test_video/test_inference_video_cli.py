@@ -200,3 +200,15 @@ def test_bad_settings_are_one_line_errors(cli, tiny_model, clip, tmp_path, capsy
     assert cli.main([str(clip), str(tmp_path / 'c.mp4'), '--context', '-1', '--no-progress']) == 2
     assert 'context' in _error_line(capsys)
     assert not list(tmp_path.iterdir())
+
+
+def test_no_warm_up_starts_with_the_first_window(cli, clip, tmp_path, monkeypatch):
+    from tiny_video_models import HookedVSR
+    frames = []
+    monkeypatch.setattr(cli, 'load_generator',
+                        lambda args, device: HookedVSR(lambda call, lrs, where: frames.append(lrs.shape[1])))
+    for flag, first in (([], 2), (['--no-warm-up'], 6)):
+        frames.clear()
+        assert cli.main([str(clip), str(tmp_path / f'out{first}.mkv'), '--min-size', '8', '--no-progress']
+                        + flag) == 0
+        assert frames[0] == first  # the 2-frame warm-up, or the whole 6-frame clip as the first window
