@@ -34,7 +34,8 @@ VIDEO_SUFFIXES = ('.mp4', '.mkv', '.mov', '.avi', '.webm', '.m4v', '.ts', '.mts'
 Backend = Callable[[torch.Tensor], torch.Tensor]
 """The model call: (n, t, 3, h, w) float32 in [0, 1] on the run's device -> (n, t, 3, s*h, s*w) float.
 An ``nn.Module`` generator is one (run under no_grad at the chosen precision); a session of another runtime
-wrapped in a function with this contract is another."""
+wrapped in a function with this contract is another. Such a callable may define ``warm_up()``, used instead
+of the default warm-up call on 2 frames at the minimum size."""
 
 
 @dataclass

@@ -66,7 +66,13 @@ class WindowRestorer:
 
     def warm_up(self):
         """One small forward (2 frames at the minimum size): one-off setup costs of the first call
-        (kernel selection, allocator growth, lazy loading) are paid here, not by the first window."""
+        (kernel selection, allocator growth, lazy loading) are paid here, not by the first window.
+        A callable model with a ``warm_up()`` method of its own (e.g. one that only takes a fixed
+        number of frames) is warmed up by that instead."""
+        own = getattr(self.runner, 'warm_up', None)
+        if callable(own):
+            own()
+            return
         size = max(self.min_size, 16)
         self.restore_tensor(torch.full((1, 2, 3, size, size), 0.5, device=self.device))
 
