@@ -41,6 +41,8 @@ This module imports neither torch nor iart_mm at import: it has to run before to
 """
 import gc
 import os
+import signal
+import sys
 import warnings
 
 PROCESS_ENVIRONMENT = {'THP_MEM_ALLOC_ENABLE': '1', 'NO_ALBUMENTATIONS_UPDATE': '1'}
@@ -73,10 +75,18 @@ def import_library():
 
 
 def run_tool(main):
-    """Tune the process (steps 1-3 above), run a tool's ``main()`` and exit with its status."""
+    """Tune the process (steps 1-3 above), run a tool's ``main()`` and exit with its status.
+
+    Ctrl-C during the library import (before ``main()`` has done anything) prints one line and exits with 130.
+    """
     set_process_environment()
     quiet_warnings()
-    import_library()
+    try:
+        import_library()
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a second Ctrl-C must not print a traceback
+        print('interrupted: nothing was written', file=sys.stderr)
+        raise SystemExit(130)
     status = main()
     from iart_mm.utils.process_exit import exit_tool
     exit_tool(status)

@@ -1,8 +1,11 @@
 """Test-only generators with the VSR contract (n, t, 3, h, w) in [0, 1] -> (n, t, 3, 4h, 4w).
 
+- ``PointwiseUpsampler`` has no spatial or temporal context at all, so tiling it must be exact.
 - ``TinyRecurrentVSR``: a cheap stand-in with bidirectional recurrence (so temporal chunking matters), a few
   MFLOPs per frame; also the stand-in of ``tools/benchmarks/bench_video_memory.py``.
-- ``PointwiseUpsampler``: no spatial or temporal context at all, so tiling it must be exact.
+- ``HookedVSR`` is ``TinyRecurrentVSR`` with a hook run at a chosen call (the first call is the warm-up) and a
+  chosen point of that call, to deliver Ctrl-C or advance a fake clock at a deterministic moment instead of
+  racing a timer.
 """
 import torch
 import torch.nn as nn
@@ -39,6 +42,35 @@ class TinyRecurrentVSR(nn.Module):
         for i in range(t - 1, -1, -1):
             state = torch.tanh(self.backward_cell(torch.cat([lrs[:, i], state], 1)))
             backward[i] = state
+        state = torch.zeros_like(state)
+        outs = []
+        for i in range(t):
+            state = torch.tanh(self.forward_cell(torch.cat([lrs[:, i], state], 1)))
+            residual = F.pixel_shuffle(self.to_rgb(torch.cat([backward[i], state], 1)), 4)
+            base = F.interpolate(lrs[:, i], scale_factor=4, mode='bilinear', align_corners=False)
+            outs.append(base + 0.1 * residual)
+        return torch.stack(outs, 1)
+
+
+class HookedVSR(TinyRecurrentVSR):
+    """``hook(call, lrs, where)`` runs on every call (1 = warm-up), with ``where`` 'start' before any work
+    and 'middle' after the backward recurrence, i.e. inside the forward pass."""
+
+    def __init__(self, hook):
+        super().__init__()
+        self.hook = hook
+        self.calls = 0
+
+    def forward(self, lrs):
+        self.calls += 1
+        self.hook(self.calls, lrs, 'start')
+        n, t, _, h, w = lrs.shape
+        state = lrs.new_zeros(n, self.channels, h, w)
+        backward = [None] * t
+        for i in range(t - 1, -1, -1):
+            state = torch.tanh(self.backward_cell(torch.cat([lrs[:, i], state], 1)))
+            backward[i] = state
+        self.hook(self.calls, lrs, 'middle')
         state = torch.zeros_like(state)
         outs = []
         for i in range(t):
