@@ -124,11 +124,12 @@ def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
     cfg.model = model_for_checkpoint(cfg.get('model'), loaded, checkpoint, config_name=config)
     if not own_model:
         cfg.setdefault('default_scope', 'mmagic')
-        print_log(f'{config} has no model: testing the one {checkpoint} describes '
-                  f"({cfg.model.get('generator', cfg.model).get('type')})", logger='current')
     cfg.load_from = str(checkpoint)
     with explain_downloads(cfg.model):
         runner = CheckpointRunner.from_cfg(cfg)
+    if not own_model:
+        runner.logger.info(f'{config} has no model: testing the one {checkpoint} describes '
+                           f"({cfg.model.get('generator', cfg.model).get('type')})")
     runner.strict_load = 'test'
     runner.check_checkpoint(checkpoint, loaded)  # before the test data is read: a wrong model fails at once
     runner.preload(checkpoint, loaded)
