@@ -3,8 +3,8 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import (CheckpointMismatchError, check_fits, explain_downloads, generator_config, load_checkpoint_file,
-                          read_state_dict)
+from ..checkpoint import (CheckpointMismatchError, check_fits, explain_downloads, generator_config,
+                          load_checkpoint_file, read_state_dict)
 
 #: SPyNet (in BasicVSR, IART, ...) needs LR frames of at least this many pixels per side.
 MIN_LR_SIZE = 64

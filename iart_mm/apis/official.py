@@ -3,8 +3,8 @@
 ``init_from_official(path)`` reads the file, recognises its layout, infers the hyper-parameters from tensor
 shapes, maps the keys and loads strictly (only the documented unused keys may be dropped).
 ``official_to_mmengine(path)`` gives the same weights as a normal MMEngine checkpoint keyed for MMagic's
-model wrapper (``generator.*``), which ``tools/test.py`` loads with a matching config. Paths only; nothing is
-downloaded.
+model wrapper (``generator.*``) that carries its model config, so the tools run it without one. Paths only;
+nothing is downloaded.
 """
 import re
 
@@ -14,8 +14,8 @@ from mmagic.registry import MODELS
 from iart_mm.checkpoint.basicsr import convert_basicsr_basicvsr, convert_spynet_basicsr_to_mmagic
 from iart_mm.checkpoint.describe import is_mmengine_checkpoint, vsr_model_config
 from iart_mm.checkpoint.key_mapping import CheckpointMismatchError, load_strict
-from iart_mm.checkpoint.reading import load_checkpoint_file
 from iart_mm.checkpoint.official import convert_official_iart, detect_layout, infer_iart_config, read_official_state
+from iart_mm.checkpoint.reading import load_checkpoint_file
 
 
 def _iart_from_state(state, layout):
