@@ -22,7 +22,7 @@ from .basicsr import convert_spynet_basicsr_to_mmagic, is_basicsr_basicvsr
 from .key_mapping import CheckpointMismatchError, read_state_dict
 
 BRANCHES = ('backward_1', 'forward_1', 'backward_2', 'forward_2')
-# SPEC 2.8/2.9: each release branch holds a conv_first, conv_first_feat and conv_before_upsample that the
+# Each branch of the released network holds a conv_first, conv_first_feat and conv_before_upsample that the
 # forward never uses (567,136 parameters in the released config). They are dropped, and only they.
 UNUSED_BRANCH_MODULES = ('conv_first', 'conv_first_feat', 'conv_before_upsample')
 UNUSED_OFFICIAL_KEYS = tuple(f'swin_backbone.{b}.{m}.{p}' for b in BRANCHES for m in UNUSED_BRANCH_MODULES
