@@ -24,7 +24,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     from iart_mm.utils.allocator import tune_malloc_for_training
-    tune_malloc_for_training()  # one malloc arena: lower peak memory on CPU (docs/benchmarks.md)
+    tune_malloc_for_training()  # one malloc arena: lower peak memory on CPU (docs/performance.md)
     warnings.filterwarnings('ignore', category=FutureWarning)
     import iart_mm  # noqa: F401
     from iart_mm.apis import train

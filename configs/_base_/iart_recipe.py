@@ -1,6 +1,6 @@
-# The IART training recipe shared by configs/iart/* (SPEC sections 3 and 8), as variables that the configs
-# substitute with {{_base_.<name>}} next to an MMagic data base (the keys carry _delete_ so they replace
-# MMagic's BasicVSR settings instead of merging into them).
+# The IART training recipe shared by configs/iart/* (docs/release_differences.md, "Training recipe"), as
+# variables that the configs substitute with {{_base_.<name>}} next to an MMagic data base (the keys carry
+# _delete_ so they replace MMagic's BasicVSR settings instead of merging into them).
 spynet_url = 'https://download.openmmlab.com/mmediting/restorers/basicvsr/spynet_20210409-c6c1bd09.pth'
 
 # every argument but SPyNet keeps the released value (embed 120, depths/heads (6,6,6), window (3,8,8), IA).

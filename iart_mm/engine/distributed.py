@@ -7,8 +7,8 @@ gloo group itself on CPU (the Runner then skips its own ``init_dist``) and selec
 :class:`DeviceAwareDistributedDataParallel`, which drops ``device_ids`` for CPU modules.
 
 SPyNet's freeze (``fix_iter``) changes which parameters get gradients during training, so DDP needs
-``find_unused_parameters=True`` and no static graph (SPEC problem 11); :func:`setup_distributed` keeps the
-config's value and warns when it is False.
+``find_unused_parameters=True`` and no static graph (docs/release_differences.md, "Training: SPyNet unfreeze
+under DDP"); :func:`setup_distributed` keeps the config's value and warns when it is False.
 """
 import logging
 import os

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import torch
 
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 from tests.test_engine.train_runs import generator_weights, make_tiny_data, read_trace, run, train_cmd
 
 pytestmark = pytest.mark.slow
