@@ -1,0 +1,122 @@
+"""Every shipped training config trains on CPU through ``tools/train.py`` as a user runs it, then resumes.
+
+For each config under configs/{iart,ia_basicvsr,ia_realbasicvsr,plugins} (all but the ``_test-`` ones): stand-in
+REDS / Vimeo-90K / Vid4 / UDM10 sets in the official layouts are written to a temporary folder, and
+``tools/train.py CONFIG --work-dir WD`` runs there (so the configs' own ``data/...`` paths find them) for one
+iteration, then ``--resume`` to iteration 2. The configs are used as shipped; ``--cfg-options`` only
+- turns pretrained downloads off (CI is offline): ``spynet_pretrained``, IconVSR's ``edvr_pretrained``, the
+  perceptual loss's VGG19 ``pretrained``, and a ``load_from`` that names an earlier stage's checkpoint;
+- shrinks sizes for a 2-core CI: frames per clip, network widths/depths, one loader worker (the configs'
+  6-10 workers would prefetch a dozen batches for a one-iteration run).
+Optimizer, AMP setting, scheduler, losses, hooks and data pipelines are the configs' own: in particular the
+IART configs' AMP wrapper must give an fp32 CPU run by itself.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import REPO_DIR
+from tests.stand_in_train_sets import REDS_FRAMES, write_stand_in_train_sets
+
+pytestmark = pytest.mark.slow
+
+CONFIG_DIRS = ('iart', 'ia_basicvsr', 'ia_realbasicvsr', 'plugins')
+TRAIN_CONFIGS = sorted(p for d in CONFIG_DIRS for p in (REPO_DIR / 'configs' / d).glob('*.py')
+                       if '_test-' not in p.name)
+
+# -- what each config needs changed (see the module docstring), by generator type -------------------------------
+#: REDS4 validation reads a fixed 100 frames per clip; the stand-in clips are shorter
+REDS = ['train_dataloader.dataset.num_input_frames=2', 'val_dataloader.dataset.num_input_frames=2',
+        'val_dataloader.dataset.fixed_seq_len=2']
+#: Vimeo-90K septuplets: 2 of the 7 frames (mirrored to 4 by the pipeline)
+VIMEO = ['train_dataloader.dataset.load_frames_list.img=[im1.png,im2.png]',
+         'train_dataloader.dataset.load_frames_list.gt=[im1.png,im2.png]']
+OPTIONS = {
+    'IAPSRTRecurrentNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
+                           'model.generator.embed_dim=8', 'model.generator.depths=[1]',
+                           'model.generator.num_heads=[2]'],
+    'IABasicVSRNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
+                      'model.generator.num_blocks=1', 'model.generator.aligner.num_heads=2'],
+    'IABasicVSRPlusPlusNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
+                              'model.generator.num_blocks=1', 'model.generator.aligner.num_heads=2'],
+    # EDVR's refill features are 64 channels whatever mid_channels is; its window needs 5 frames
+    'IAIconVSRNet': ['model.generator.spynet_pretrained=None', 'model.generator.edvr_pretrained=None',
+                     'model.generator.num_blocks=1', f'train_dataloader.dataset.num_input_frames={REDS_FRAMES}',
+                     f'val_dataloader.dataset.num_input_frames={REDS_FRAMES}',
+                     f'val_dataloader.dataset.fixed_seq_len={REDS_FRAMES}'],
+    'IARealBasicVSRNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
+                          'model.generator.num_propagation_blocks=1', 'model.generator.num_cleaning_blocks=1',
+                          'model.generator.aligner.num_heads=2', 'train_dataloader.dataset.num_input_frames=2'],
+}
+DATA = {'reds4': REDS, 'vimeo90k': VIMEO}
+
+
+def ids(paths):
+    return [p.relative_to(REPO_DIR / 'configs').as_posix() for p in paths]
+
+
+def options_for(path):
+    """The ``--cfg-options`` of a config: offline, sizes (see the module docstring)."""
+    from mmengine import Config
+    cfg = Config.fromfile(str(path))
+    opts = list(OPTIONS[cfg.model.generator.type])
+    opts += next((v for k, v in DATA.items() if path.stem.endswith(k) or f'_{k}-' in path.stem), [])
+    if 'discriminator' in cfg.model:
+        opts.append('model.discriminator.mid_channels=8')
+    if 'perceptual_loss' in cfg.model:
+        opts.append('model.perceptual_loss.pretrained=None')
+    if cfg.get('load_from'):  # the checkpoint of the stage this one fine-tunes
+        opts.append('load_from=None')
+    return opts + ['train_dataloader.num_workers=1']
+
+
+@pytest.fixture(scope='module')
+def stand_in_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp('train_sets')
+    write_stand_in_train_sets(root)
+    return root
+
+
+def train(cwd, config, work_dir, *args):
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    env['PYTHONPATH'] = f'{REPO_DIR}{os.pathsep}{env.get("PYTHONPATH", "")}'
+    return subprocess.run([sys.executable, str(REPO_DIR / 'tools' / 'train.py'), str(config), '--work-dir',
+                           str(work_dir), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=1200)
+
+
+def test_every_training_config_is_covered():
+    assert len(TRAIN_CONFIGS) >= 12
+    for d in CONFIG_DIRS:
+        assert any(p.parent.name == d for p in TRAIN_CONFIGS), d
+
+
+@pytest.mark.parametrize('config', TRAIN_CONFIGS, ids=ids(TRAIN_CONFIGS))
+def test_config_trains_one_iteration_and_resumes_on_cpu(config, stand_in_root, tmp_path):
+    opts = ['--cfg-options', *options_for(config)]
+    work_dir = tmp_path / 'wd'
+
+    proc = train(stand_in_root, config, work_dir, *opts, 'train_cfg.max_iters=1')
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    assert re.search(r'Iter\(train\) \[1/1\]', log), log[-3000:]
+    assert (work_dir / 'iter_1.pth').is_file()
+    # checkpoints under --work-dir (not MMagic's ./work_dirs/<name>), recorded with an absolute path
+    assert (work_dir / 'last_checkpoint').read_text().strip() == str((work_dir / 'iter_1.pth').resolve())
+    assert not (stand_in_root / 'work_dirs').exists()
+    if not torch.cuda.is_available():
+        assert 'GPU number: 0 (CPU, 1 process)' in log
+        if 'iart_c64e120' in config.name:  # the config's AMP wrapper gives fp32 on CPU by itself
+            assert 'training runs in fp32' in log
+
+    proc = train(stand_in_root, config, work_dir, '--resume', *opts, 'train_cfg.max_iters=2')
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    assert 'resumed epoch: 0, iter: 1' in log, log[-3000:]
+    assert re.search(r'Iter\(train\) \[2/2\]', log) and not re.search(r'Iter\(train\) \[1/2\]', log)
+    assert torch.load(work_dir / 'iter_2.pth', map_location='cpu', weights_only=False)['meta']['iter'] == 2
