@@ -6,7 +6,6 @@ import logging
 import os
 from pathlib import Path
 
-import torch
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the CLIs)
 from mmengine.logging import print_log
 

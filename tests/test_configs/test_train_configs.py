@@ -11,11 +11,10 @@ iteration, then ``--resume`` to iteration 2. The configs are used as shipped; ``
 Optimizer, AMP setting, scheduler, losses, hooks and data pipelines are the configs' own: in particular the
 IART configs' AMP wrapper must give an fp32 CPU run by itself.
 """
+import math
 import os
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -104,19 +103,28 @@ def test_config_trains_one_iteration_and_resumes_on_cpu(config, stand_in_root, t
     proc = train(stand_in_root, config, work_dir, *opts, 'train_cfg.max_iters=1')
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
-    assert re.search(r'Iter\(train\) \[1/1\]', log), log[-3000:]
-    assert (work_dir / 'iter_1.pth').is_file()
+    assert 'Saving checkpoint at 1 iterations' in log, log[-3000:]
+    assert _trained_iters(work_dir / 'iter_1.pth') == 1
     # checkpoints under --work-dir (not MMagic's ./work_dirs/<name>), recorded with an absolute path
     assert (work_dir / 'last_checkpoint').read_text().strip() == str((work_dir / 'iter_1.pth').resolve())
     assert not (stand_in_root / 'work_dirs').exists()
     if not torch.cuda.is_available():
         assert 'GPU number: 0 (CPU, 1 process)' in log
-        if 'iart_c64e120' in config.name:  # the config's AMP wrapper gives fp32 on CPU by itself
-            assert 'training runs in fp32' in log
+        if config.parent.name == 'iart':  # the config's AMP wrapper gives fp32 on CPU by itself
+            assert 'AutoAmpOptimWrapper: no accelerator (cpu), so training runs in fp32' in log
 
     proc = train(stand_in_root, config, work_dir, '--resume', *opts, 'train_cfg.max_iters=2')
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     assert 'resumed epoch: 0, iter: 1' in log, log[-3000:]
-    assert re.search(r'Iter\(train\) \[2/2\]', log) and not re.search(r'Iter\(train\) \[1/2\]', log)
-    assert torch.load(work_dir / 'iter_2.pth', map_location='cpu', weights_only=False)['meta']['iter'] == 2
+    assert 'Saving checkpoint at 2 iterations' in log, log[-3000:]
+    assert _trained_iters(work_dir / 'iter_2.pth') == 2
+
+
+def _trained_iters(checkpoint):
+    """The checkpoint's iteration; its logged losses must be finite."""
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    scalars = ckpt['message_hub']['log_scalars']
+    losses = {k: v.current() for k, v in scalars.items() if k.startswith('train/loss')}
+    assert losses and all(math.isfinite(v) for v in losses.values()), losses
+    return ckpt['meta']['iter']
