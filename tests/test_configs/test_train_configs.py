@@ -7,12 +7,13 @@ iteration, then ``--resume`` to iteration 2. The configs are used as shipped; ``
 - turns pretrained downloads off (CI is offline): ``spynet_pretrained``, IconVSR's ``edvr_pretrained``, the
   perceptual loss's VGG19 ``pretrained``, and a ``load_from`` that names an earlier stage's checkpoint;
 - shrinks sizes for a 2-core CI: frames per clip, network widths/depths, one loader worker (the configs'
-  6-10 workers would prefetch a dozen batches for a one-iteration run).
+  6-10 workers would prefetch a dozen batches for a one-iteration run), and no second validation in the resume.
 Optimizer, AMP setting, scheduler, losses, hooks and data pipelines are the configs' own: in particular the
 IART configs' AMP wrapper must give an fp32 CPU run by itself.
 """
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -29,12 +30,24 @@ TRAIN_CONFIGS = sorted(p for d in CONFIG_DIRS for p in (REPO_DIR / 'configs' / d
                        if '_test-' not in p.name)
 
 # -- what each config needs changed (see the module docstring), by generator type -------------------------------
-#: REDS4 validation reads a fixed 100 frames per clip; the stand-in clips are shorter
-REDS = ['train_dataloader.dataset.num_input_frames=2', 'val_dataloader.dataset.num_input_frames=2',
-        'val_dataloader.dataset.fixed_seq_len=2']
-#: Vimeo-90K septuplets: 2 of the 7 frames (mirrored to 4 by the pipeline)
-VIMEO = ['train_dataloader.dataset.load_frames_list.img=[im1.png,im2.png]',
-         'train_dataloader.dataset.load_frames_list.gt=[im1.png,im2.png]']
+#: frames per training clip (and REDS4 validation clip, which the configs fix at 100)
+FRAMES = 2
+#: IconVSR's EDVR refill pads a clip with its frames 3 and 4
+FRAMES_FOR = {'IAIconVSRNet': REDS_FRAMES}
+
+
+def reds(frames):
+    return [f'train_dataloader.dataset.num_input_frames={frames}', f'val_dataloader.dataset.num_input_frames={frames}',
+            f'val_dataloader.dataset.fixed_seq_len={frames}']
+
+
+def vimeo(frames):
+    """Vimeo-90K septuplets: the first ``frames`` of the 7 (mirrored to twice that by the pipeline)."""
+    names = ','.join(f'im{i}.png' for i in range(1, frames + 1))
+    return [f'train_dataloader.dataset.load_frames_list.img=[{names}]',
+            f'train_dataloader.dataset.load_frames_list.gt=[{names}]']
+
+
 OPTIONS = {
     'IAPSRTRecurrentNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
                            'model.generator.embed_dim=8', 'model.generator.depths=[1]',
@@ -43,16 +56,15 @@ OPTIONS = {
                       'model.generator.num_blocks=1', 'model.generator.aligner.num_heads=2'],
     'IABasicVSRPlusPlusNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
                               'model.generator.num_blocks=1', 'model.generator.aligner.num_heads=2'],
-    # EDVR's refill features are 64 channels whatever mid_channels is; its window needs 5 frames
+    # EDVR's refill features are 64 channels whatever mid_channels is
     'IAIconVSRNet': ['model.generator.spynet_pretrained=None', 'model.generator.edvr_pretrained=None',
-                     'model.generator.num_blocks=1', f'train_dataloader.dataset.num_input_frames={REDS_FRAMES}',
-                     f'val_dataloader.dataset.num_input_frames={REDS_FRAMES}',
-                     f'val_dataloader.dataset.fixed_seq_len={REDS_FRAMES}'],
+                     'model.generator.num_blocks=1'],
+    # RealBasicVSR reads train_sharp_sub clips whole (no meta file) and validates on whole UDM10 clips
     'IARealBasicVSRNet': ['model.generator.spynet_pretrained=None', 'model.generator.mid_channels=8',
                           'model.generator.num_propagation_blocks=1', 'model.generator.num_cleaning_blocks=1',
-                          'model.generator.aligner.num_heads=2', 'train_dataloader.dataset.num_input_frames=2'],
+                          'model.generator.aligner.num_heads=2', f'train_dataloader.dataset.num_input_frames={FRAMES}'],
 }
-DATA = {'reds4': REDS, 'vimeo90k': VIMEO}
+DATA = {'reds4': reds, 'vimeo90k': vimeo}
 
 
 def ids(paths):
@@ -63,8 +75,11 @@ def options_for(path):
     """The ``--cfg-options`` of a config: offline, sizes (see the module docstring)."""
     from mmengine import Config
     cfg = Config.fromfile(str(path))
-    opts = list(OPTIONS[cfg.model.generator.type])
-    opts += next((v for k, v in DATA.items() if path.stem.endswith(k) or f'_{k}-' in path.stem), [])
+    generator = cfg.model.generator.type
+    opts = list(OPTIONS[generator])
+    data = next((v for k, v in DATA.items() if path.stem.endswith(k) or f'_{k}-' in path.stem), None)
+    if data is not None:
+        opts += data(FRAMES_FOR.get(generator, FRAMES))
     if 'discriminator' in cfg.model:
         opts.append('model.discriminator.mid_channels=8')
     if 'perceptual_loss' in cfg.model:
@@ -104,6 +119,7 @@ def test_config_trains_one_iteration_and_resumes_on_cpu(config, stand_in_root, t
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     assert 'Saving checkpoint at 1 iterations' in log, log[-3000:]
+    assert re.search(r'Iter\(val\) \[\d+/\d+\]', log), log[-3000:]  # the config's validation ran
     assert _trained_iters(work_dir / 'iter_1.pth') == 1
     # checkpoints under --work-dir (not MMagic's ./work_dirs/<name>), recorded with an absolute path
     assert (work_dir / 'last_checkpoint').read_text().strip() == str((work_dir / 'iter_1.pth').resolve())
@@ -113,7 +129,8 @@ def test_config_trains_one_iteration_and_resumes_on_cpu(config, stand_in_root, t
         if config.parent.name == 'iart':  # the config's AMP wrapper gives fp32 on CPU by itself
             assert 'AutoAmpOptimWrapper: no accelerator (cpu), so training runs in fp32' in log
 
-    proc = train(stand_in_root, config, work_dir, '--resume', *opts, 'train_cfg.max_iters=2')
+    # validation ran at the end of the first run; the resume run skips it (val_begin) to save CI time
+    proc = train(stand_in_root, config, work_dir, '--resume', *opts, 'train_cfg.max_iters=2', 'train_cfg.val_begin=3')
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     assert 'resumed epoch: 0, iter: 1' in log, log[-3000:]
