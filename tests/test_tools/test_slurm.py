@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from tests.conftest import REPO_DIR
-from tests.test_engine.train_runs import CONFIG, generator_weights, make_tiny_data, read_trace, run, train_cmd
+from tests.test_engine.train_runs import CONFIG, make_tiny_data, read_trace
 
 SRUN = r'''#!/usr/bin/env bash
 # stand-in srun: record the options, then run --ntasks copies of the command here, with srun's variables
@@ -80,13 +80,11 @@ def test_slurm_train_then_test_on_two_tasks(tmp_path, slurm_env):
     assert srun_args[:7] == ['-p', 'gpu_partition', '--job-name=iart_job', '--gres=gpu:2', '--ntasks=2',
                              '--ntasks-per-node=2', '--cpus-per-task=5']
     assert '--launcher=slurm' in srun_args and f'--work-dir={work_dir}' in srun_args
-    # two ranks in one DDP group: identical weights after every iteration, equal to 1 process x batch 2
+    # two ranks in one DDP group: identical weights after every iteration (that this equals one process with the
+    # same global batch is test_dist_train.py's check, for the same DDP set-up under torchrun)
     rank0, rank1 = read_trace(work_dir, 0), read_trace(work_dir, 1)
     assert sorted(rank0) == sorted(rank1) == [1, 2]
     assert all(rank0[i]['digest'] == rank1[i]['digest'] for i in rank0)
-    run(train_cmd(data, tmp_path / 'single', batch_size=2, max_iters=2))
-    single, ddp = generator_weights(tmp_path / 'single' / 'iter_2.pth'), generator_weights(work_dir / 'iter_2.pth')
-    assert max((single[k].double() - ddp[k].double()).abs().max().item() for k in single) <= 1e-5
     if not torch.cuda.is_available():
         assert 'GPU number: 0 (CPU, 2 processes)' in proc.stdout + proc.stderr
 
