@@ -90,8 +90,10 @@ def test_slurm_train_then_test_on_two_tasks(tmp_path, slurm_env):
 
     # evaluate that checkpoint on 2 tasks: the score of one process
     test_cfg = REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py'
+    # the tiny config's test loader has no sampler (each rank would score every clip): give it MMEngine's
     test_opts = ['--cfg-options', f'test_dataloader.dataset.data_root={data}',
-                 'test_dataloader.dataset.num_input_frames=2', 'test_dataloader.dataset.fixed_seq_len=2']
+                 'test_dataloader.dataset.num_input_frames=2', 'test_dataloader.dataset.fixed_seq_len=2',
+                 'test_dataloader.sampler.type=DefaultSampler', 'test_dataloader.sampler.shuffle=False']
     proc = _slurm('slurm_test.sh', slurm_env, 'gpu_partition', 'iart_test', test_cfg, work_dir / 'iter_2.pth',
                   '--work-dir', tmp_path / 'slurm_test', *test_opts)
     assert proc.returncode == 0, proc.stderr[-4000:]
