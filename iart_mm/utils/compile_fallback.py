@@ -1,7 +1,7 @@
 """``torch.compile`` for optional fast paths that must never change results or fail a run.
 
-The compiled paths of this package (``ImplicitWarp(compile=True)``, ``IAPSRTRecurrentNet(compile_backbone=True)``)
-compute the same function as their eager code. Compiling can still fail where users run it (no C++ compiler
+The compiled path of this package (``ImplicitWarp(compile=True)``) computes the same function as its eager
+code. Compiling can still fail where users run it (no C++ compiler
 for inductor on CPU, an unsupported backend or device), so a failure warns once and the caller switches to
 the eager path for good.
 """

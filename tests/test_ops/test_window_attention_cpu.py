@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from iart_mm.ops import (SUPPORTED_HEAD_DIMS, cpu_window_attention_enabled, cpu_window_attention_status,
-                         fused_window_attention_usable, window_attention_into)
+                         fused_window_attention_supports, window_attention_into)
 
 needs_op = pytest.mark.skipif(not cpu_window_attention_status()[0],
                               reason=f'CPU window-attention op: {cpu_window_attention_status()[1]}')
@@ -49,7 +49,7 @@ def test_equals_sdpa(d, n, rows, shared):
     mask_t = mask[0].transpose(1, 2)[:, :, rows].contiguous()  # (1 or H, N, Nq)
     out = torch.full((3, q.shape[2], 2, d), float('nan'))
     with torch.no_grad():
-        assert fused_window_attention_usable(q, k)
+        assert fused_window_attention_supports(q.device, q.dtype, q.shape[2], d)
         window_attention_into(q, k, v, mask_t, d**-0.5, out)
     ref = F.scaled_dot_product_attention(q.double(), k.double(), v.double(), attn_mask=mask[:, :, rows].double(),
                                          scale=d**-0.5).transpose(1, 2)
@@ -80,19 +80,22 @@ def test_bad_input_is_refused_in_one_line(change, message):
 @needs_op
 def test_head_dims_not_compiled_are_refused():
     q, k, v = qkv_views(1, 1, 16, 10)
-    assert not fused_window_attention_usable(q, k)
+    assert not fused_window_attention_supports('cpu', q.dtype, 16, 10)
     with pytest.raises(RuntimeError, match='head dim 10 not compiled'):
         torch.ops.iart_mm.window_attention_(q, k, v, torch.zeros(1, 16, 16), 0.3, torch.zeros(1, 16, 1, 10))
 
 
 @needs_op
-def test_not_usable_with_grad_or_off_cpu_dtypes_or_when_switched_off():
-    q, k, v = qkv_views(1, 1, 16, 8)
-    with torch.no_grad():
-        assert fused_window_attention_usable(q, k)
-        assert not fused_window_attention_usable(q.double(), k.double())
-        with cpu_window_attention_enabled(False):
-            assert not fused_window_attention_usable(q, k)
-            assert 'switched off' in cpu_window_attention_status()[1]
-        assert fused_window_attention_usable(q, k)
-    assert not fused_window_attention_usable(q, k)  # grad enabled: the op has no backward
+def test_not_supported_off_cpu_float32_or_when_switched_off(monkeypatch):
+    assert fused_window_attention_supports('cpu', torch.float32, 16, 8)
+    assert not fused_window_attention_supports('cpu', torch.float64, 16, 8)
+    assert not fused_window_attention_supports('cpu', torch.float32, 10, 8)  # queries not a multiple of 16
+    with cpu_window_attention_enabled(False):
+        assert not fused_window_attention_supports('cpu', torch.float32, 16, 8)
+        assert 'switched off' in cpu_window_attention_status()[1]
+    monkeypatch.setenv('IART_MM_CPU_ATTENTION', '0')  # read at each check, not at import
+    assert not cpu_window_attention_status()[0]
+    with cpu_window_attention_enabled(True):
+        assert cpu_window_attention_status()[0]
+    monkeypatch.delenv('IART_MM_CPU_ATTENTION')
+    assert fused_window_attention_supports('cpu', torch.float32, 16, 8)

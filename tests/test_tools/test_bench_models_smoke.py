@@ -14,11 +14,12 @@ from mmengine.config import Config
 
 from tests.paths import REPO_DIR
 
+from tests.reference.release_iart import ReleaseIART
+
 BENCH_DIR = REPO_DIR / 'tools' / 'benchmarks'
 sys.path.insert(0, str(BENCH_DIR))
 import bench_models  # noqa: E402
 from bench_training_step import fixed_target, grad_diff, release_named_grads, train_step  # noqa: E402
-from reference_iart import ReleaseIART  # noqa: E402
 
 # one plain and one shifted block, small windows: a training step takes about a second
 TINY = dict(mid_channels=16, embed_dim=16, depths=(2, ), num_heads=(2, ), window_size=(3, 4, 4))
@@ -80,3 +81,20 @@ def test_bad_input_is_one_line_error(args, message):
     assert proc.stdout == ''
     last = proc.stderr.strip().splitlines()[-1]
     assert 'error:' in last and message in last, proc.stderr
+
+
+def test_release_process_imports_only_torch_and_the_reference():
+    """The baseline's process must not pay for MMagic or iart_mm imports, which the release's does not have."""
+    code = ('import sys; import tests.reference.release_iart; '
+            'print(sorted({m.split(".")[0] for m in sys.modules} & {"mmagic", "mmengine", "mmcv", "iart_mm"}))')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120, cwd=REPO_DIR)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == '[]'
+
+
+def test_ab_trees_refuses_a_folder_that_is_not_a_checkout(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH_DIR / 'ab_trees.py'), str(tmp_path), str(REPO_DIR)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert 'error:' in last and 'not a checkout' in last, proc.stderr

@@ -44,8 +44,9 @@ def build(name, dim):
     import iart_mm  # noqa: F401
     heads = 6 if dim % 6 == 0 else 4
     if name == BASELINE:
-        sys.path.insert(0, str(HERE))
-        from reference_ia import ReferenceImplicitWarp
+        if str(HERE.parents[1]) not in sys.path:  # the release re-implementation lives in tests/reference
+            sys.path.insert(0, str(HERE.parents[1]))
+        from tests.reference.release_ia import ReferenceImplicitWarp
         ref = ReferenceImplicitWarp(dim, num_heads=heads, pe_dim=dim, pe_temp=0.01)
         return lambda y, x, flow: ref(y, x, flow.permute(0, 2, 3, 1)), ref
     if name.startswith('ImplicitWarp'):

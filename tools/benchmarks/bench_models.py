@@ -1,11 +1,12 @@
 """Benchmark the full IART network against a literal re-implementation of the released forward (CPU).
 
 Implementations (same weights, same input, fp32, ``torch.no_grad``):
-- ``release``: ``reference_iart.ReleaseIART``, the released forward (unfused attention with the bias gathered
-  per call, per-pixel IA tensors, reentrant checkpoint around every Swin block, layout copies);
-- ``net``: ``iart_mm``'s ``IAPSRTRecurrentNet`` as it is;
-- ``net-compiled``: the same with ``compile_backbone=True`` (one untimed first forward, which compiles; its time
-  is printed as ``first s``). Not in the default ``--impls``: compiling takes minutes on 2 cores.
+- ``release``: ``tests/reference/release_iart.ReleaseIART``, the released forward in plain torch (unfused
+  attention with the bias gathered per call, per-pixel IA tensors, reentrant checkpoint around every Swin block,
+  layout copies, BasicSR's SPyNet); its process imports torch and that file only, as the release's imports
+  torch and BasicSR;
+- ``net``: ``iart_mm``'s ``IAPSRTRecurrentNet`` as users run it (fast inference on);
+- ``net-plain``: the same with fast inference off (``IART_MM_FAST_INFERENCE=0``): the model as written.
 
 Allocators: ``default`` (glibc defaults) and ``tuned`` (``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184
 MALLOC_TOP_PAD_=1073741824``, set in the child's environment, the same as ``iart_mm.utils.allocator``), and
@@ -13,8 +14,9 @@ for ``--train-step`` also ``train`` (``MALLOC_ARENA_MAX=1 THP_MEM_ALLOC_ENABLE=1
 sets; ``iart_mm.utils.allocator.TRAINING_ENV``).
 
 Each (implementation, allocator, clip) case runs in a fresh subprocess and reports the median of ``--repeats``
-forwards (the first included: no separate warm-up, a release forward takes ~1 min) and the process's peak RSS
-(``ru_maxrss``: includes imports and weights, equal for all cases). The parent prints the max abs difference of
+forwards (the first included: no separate warm-up, a release forward takes ~1 min), the process's peak RSS
+(``ru_maxrss``: imports and weights included) and the forward's increment (that peak minus the resident size
+after imports, weights and input, just before the first forward). The parent prints the max abs difference of
 every output against the ``release`` output of the same clip. The machine is shared: read the ratios of one run.
 
 Further modes (each case again in a fresh subprocess, ratios against the baseline of the same run):
@@ -36,10 +38,8 @@ Usage:
     python tools/benchmarks/bench_models.py --quick          # small official config (2.1M params), 5x64x64
     python tools/benchmarks/bench_models.py                  # released config (13.4M, random weights),
                                                              # 5x64x64 and 10x64x112, 3 repeats
-    python tools/benchmarks/bench_models.py --clips 5x64x64 --impls release,net,net-compiled  # + compile_backbone
+    python tools/benchmarks/bench_models.py --clips 5x64x64 --impls release,net,net-plain  # + the plain model
     python tools/benchmarks/bench_models.py --sdpa-backends  # which SDPA kernel runs for head dim 20 / 24
-    python tools/benchmarks/bench_models.py --block          # one Swin block's attention, released dims,
-                                                             # 3x64x64 and 3x64x112, in-process
     python tools/benchmarks/bench_models.py --train-step [--quick] [--clips 5x64x64] [--allocators default]
     python tools/benchmarks/bench_models.py --ia-overhead [--clips 5x64x64] [--allocators default]
     python tools/benchmarks/bench_models.py --end-to-end [--quick] [--clips 5x64x64] [--allocators default]
@@ -59,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SMALL_STATE = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_official_state.pth'
 SMALL_IO = REPO.parent / 'shared' / 'reference' / 'iart_official' / 'iart_small_io.pth'
-IMPLS = ('release', 'net', 'net-compiled')
+IMPLS = ('release', 'net', 'net-plain')
 TRAIN_IMPLS = ('release', 'net')
 E2E_IMPLS = ('release', 'net', 'video')  # net: tools/test.py; video: tools/inference_video.py
 ALLOCATORS = ('default', 'tuned', 'train')  # environments from iart_mm.utils.allocator, see allocator_env
@@ -67,6 +67,8 @@ RELEASED = dict(mid_channels=64, embed_dim=120, depths=(6, 6, 6), num_heads=(6, 
 E2E_CONFIG = REPO / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
 
 sys.path.insert(0, str(HERE))
+if str(REPO) not in sys.path:  # the release re-implementation lives in tests/reference (plain torch)
+    sys.path.insert(1, str(REPO))
 from bench_training_step import (IA_IMPLS, fixed_target, grad_diff, ia_generators,  # noqa: E402
                                  peak_rss_gib, release_named_grads, timed, train_step)
 
@@ -82,9 +84,10 @@ def config_for(config_name):
 
 
 def make_weights(config_name, path):
-    """Write the release-layout state dict (MMagic SPyNet keys) shared by every case."""
+    """Write the release-layout state dict (official keys) shared by every case."""
     import torch
-    from reference_iart import ReleaseIART, release_from_official
+
+    from tests.reference.release_iart import ReleaseIART, release_from_official
     if config_name == 'small':
         model = release_from_official(torch.load(SMALL_STATE, weights_only=True)['params'], small_config())
     else:
@@ -100,9 +103,10 @@ def make_weights(config_name, path):
 
 
 def net_state_dict(state):
-    """The release-layout state dict in ``IAPSRTRecurrentNet``'s keys (unused branch convs dropped)."""
-    from iart_mm.checkpoint.official import UNUSED_OFFICIAL_KEYS
-    return {k.replace('implicit_warp.', 'aligner.'): v for k, v in state.items() if k not in UNUSED_OFFICIAL_KEYS}
+    """The release-layout state dict in ``IAPSRTRecurrentNet``'s keys (unused branch convs dropped, SPyNet in
+    MMagic's layout; either SPyNet layout is accepted)."""
+    from iart_mm.checkpoint.official import convert_official_iart
+    return convert_official_iart(state)[0]
 
 
 def write_net_checkpoint(weights, path):
@@ -115,12 +119,13 @@ def write_net_checkpoint(weights, path):
 
 def build(impl, config, state):
     if impl == 'release':
-        from reference_iart import ReleaseIART
+        from tests.reference.release_iart import ReleaseIART
         model = ReleaseIART(**config)
         model.load_state_dict(state)
         return model.eval()
-    from iart_mm.models.editors.iart import IAPSRTRecurrentNet
-    model = IAPSRTRecurrentNet(**config, drop_path_rate=0., compile_backbone=impl == 'net-compiled')
+    from iart_mm.models.editors.iart import IAPSRTRecurrentNet, set_fast_inference
+    set_fast_inference(impl != 'net-plain')
+    model = IAPSRTRecurrentNet(**config, drop_path_rate=0.)
     model.load_state_dict(net_state_dict(state), strict=True)
     return model.eval()
 
@@ -140,20 +145,21 @@ def worker(args):
 
 
 def infer_worker(args, model, lq):
-    """``--repeats`` no-grad forwards (the first included, except for ``net-compiled``, whose first forward
-    compiles and is timed apart); saves the output."""
+    """``--repeats`` no-grad forwards (the first included); saves the output. Reports the peak RSS and its
+    increment over the resident size just before the first forward."""
     import torch
-    first = float('nan')
+    before = current_rss_gib()
     with torch.no_grad():
-        if args.impl == 'net-compiled':
-            start = time.perf_counter()
-            model(lq)
-            first = time.perf_counter() - start
-            if model._compiled_backbone is None:
-                raise SystemExit('error: torch.compile failed; the compiled case would time the eager path')
         times, out = timed(lambda: model(lq), args.repeats)
+    peak = peak_rss_gib()
     torch.save(out, args.output)
-    return dict(times=times, peak_rss_gib=peak_rss_gib(), first_s=first)
+    return dict(times=times, peak_rss_gib=peak, forward_gib=peak - before, before_gib=before)
+
+
+def current_rss_gib():
+    """This process's resident size now (``/proc/self/statm``, Linux)."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**30
 
 
 def train_worker(args, model, lq):
@@ -189,12 +195,12 @@ def release_e2e_worker(args):
     """The release-style test script: build ReleaseIART, load the weights, read the LR pngs of ``args.input``,
     forward, write the 8-bit outputs as png to ``args.output``, PSNR/SSIM (RGB) against the clip's GT.
 
-    Its imports include MMagic (SPyNet in ``reference_iart``), a few seconds more than BasicSR's would take."""
+    Its imports include iart_mm's PSNR/SSIM (MMagic), a few seconds more than BasicSR's would take."""
     start = time.perf_counter()
     import cv2
     import numpy as np
     import torch
-    from reference_iart import ReleaseIART
+    from tests.reference.release_iart import ReleaseIART
 
     from iart_mm.evaluation.functional import psnr, ssim
     imported = time.perf_counter()
@@ -303,7 +309,7 @@ def write_inputs(args, clips, tmp):
 def run_inference(args, clips, weights, inputs, tmp):
     """Every implementation per (clip, allocator): median forward, peak RSS, max abs diff to release's output."""
     import torch
-    print_header('max|diff|', 'first s')
+    print_header('max|diff|', 'fwd GiB', 'fwd ratio')
     for clip in clips:
         for alloc in args.allocators:
             base = None
@@ -315,9 +321,10 @@ def run_inference(args, clips, weights, inputs, tmp):
                 out = torch.load(out, weights_only=True)
                 med = statistics.median(res['times'])
                 if base is None:
-                    base = dict(med=med, rss=res['peak_rss_gib'], out=out)
+                    base = dict(med=med, rss=res['peak_rss_gib'], out=out, fwd=res['forward_gib'])
                 print_row(clip, alloc, impl, med, res['peak_rss_gib'], base,
-                          f'{(out - base["out"]).abs().max().item():10.2e} {res["first_s"]:10.1f}')
+                          f'{(out - base["out"]).abs().max().item():10.2e} {res["forward_gib"]:10.2f} '
+                          f'{res["forward_gib"] / base["fwd"]:10.2f}')
 
 
 def run_train_step(args, clips, weights, inputs, tmp):
@@ -480,37 +487,6 @@ def sdpa_backends():
               f'(384 windows x heads, N=192, float mask)')
 
 
-def block_bench(repeats):
-    """Attention half of one Swin block (C=120, 6 heads, window 3x8x8): release vs net vs fused."""
-    import torch
-    from reference_iart import ReleaseSwinBlock, compute_mask
-    from iart_mm.models.editors.iart.fused_window_attention import fused_shifted_window_attention
-    from iart_mm.models.editors.iart.swin_backbone import SwinBlock3D
-    torch.manual_seed(0)
-    for shifted in (False, True):
-        shift = (3, 4, 4) if shifted else (0, 0, 0)
-        release = ReleaseSwinBlock(120, 6, (3, 8, 8), shift).eval()
-        with torch.no_grad():
-            release.attn.relative_position_bias_table.normal_()
-        net = SwinBlock3D(120, 6, (3, 8, 8), shift).eval()
-        net.load_state_dict(release.state_dict())
-        net.norm1 = torch.nn.Identity()  # every variant below takes the already normalised clip
-        for h, w in ((64, 64), (64, 112)):
-            x = torch.randn(1, 3, h, w, 120)
-            mask = compute_mask(3, h, w, (3, 8, 8), (3, 4, 4), x.device)
-            fns = {'release': lambda: release.attention(x, mask), 'net': lambda: net._attention(x),
-                   'fused': lambda: fused_shifted_window_attention(net.attn, x, shift)}
-            res = {}
-            with torch.no_grad():
-                for name, fn in fns.items():
-                    times, out = timed(fn, repeats, warmup=1)
-                    res[name] = (statistics.median(times), out)
-            base_t, base_out = res['release']
-            for name, (t, out) in res.items():
-                print(f'block 3x{h}x{w} shifted={shifted!s:5} {name:>8}: {t * 1e3:8.1f} ms  x{base_t / t:5.2f}  '
-                      f'max|diff| {(out - base_out).abs().max().item():.1e}', flush=True)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--quick', action='store_true', help='small official config, 5x64x64, 2 repeats')
@@ -520,7 +496,6 @@ def main():
     parser.add_argument('--allocators', default='default,tuned')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--sdpa-backends', action='store_true')
-    mode.add_argument('--block', action='store_true', help='block-level attention timing only')
     mode.add_argument('--train-step', action='store_true', help='forward+backward, release vs net')
     mode.add_argument('--ia-overhead', action='store_true', help='IA-BasicVSR vs BasicVSR, step and inference')
     mode.add_argument('--end-to-end', action='store_true', help='tools/test.py vs a release-style script')
@@ -539,8 +514,6 @@ def main():
         return worker(args)
     if args.sdpa_backends:
         return sdpa_backends()
-    if args.block:
-        return block_bench(5 if args.repeats is None else args.repeats)
     args.config_name = 'small' if args.quick else 'released'
     if args.repeats is None:
         args.repeats = 2 if args.quick else 3

@@ -3,18 +3,19 @@
 A *step* is forward + backward of a Charbonnier loss (MMagic's, mean, eps 1e-12) against a fixed random target;
 no optimizer update (the same for every implementation, so it would only dilute the ratios).
 
-- ``--train-step``: ``release`` (``reference_iart.ReleaseIART`` in train mode: reentrant checkpoint around every
+- ``--train-step``: ``release`` (``tests/reference/release_iart.ReleaseIART`` in train mode: reentrant checkpoint around every
   Swin block, as released) against ``net`` (``IAPSRTRecurrentNet`` in train mode: non-reentrant per-block
   checkpoint, ``drop_path_rate=0`` so that it is deterministic; the release has no stochastic depth). Same
   weights and input, so the gradients of the input and of every parameter must agree; the parent prints the
   largest absolute difference over all of them and that difference relative to the largest gradient.
 - ``--ia-overhead``: MMagic's ``BasicVSRNet`` against ``IABasicVSRNet``, both built from the generator of
   ``configs/ia_basicvsr`` (``BasicVSRNet`` takes its ``mid_channels`` / ``num_blocks``), step time and inference
-  time; the parent prints IA's overhead in percent (issue 10's bar: step <= 15%).
+  time; the parent prints IA's overhead in percent.
 
 Every case runs in a fresh subprocess (``bench_models.py --worker``); this module holds the pieces of a step
 (loss, target, timing, gradient comparison, the IA-BasicVSR generators); ``bench_models`` runs the cases.
 """
+import re
 import sys
 import time
 from pathlib import Path
@@ -61,11 +62,14 @@ def train_step(model, lq, target):
 
 def release_named_grads(model, input_grad):
     """``{'input': grad, <release key>: grad}`` for every parameter that got one (net's ``aligner.*`` renamed back
-    to the release's ``implicit_warp.*``)."""
+    to the release's ``implicit_warp.*``, MMagic's SPyNet keys to BasicSR's)."""
     grads = {'input': input_grad}
     for name, p in model.named_parameters():
         if p.grad is not None:
-            grads[name.replace('aligner.', 'implicit_warp.', 1) if name.startswith('aligner.') else name] = p.grad
+            name = name.replace('aligner.', 'implicit_warp.', 1) if name.startswith('aligner.') else name
+            name = re.sub(r'^(spynet\.basic_module\.\d+\.basic_module\.)(\d+)\.conv\.',
+                          lambda m: f'{m.group(1)}{2 * int(m.group(2))}.', name)
+            grads[name] = p.grad
     return grads
 
 

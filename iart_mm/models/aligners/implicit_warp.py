@@ -1,7 +1,7 @@
 """``ImplicitWarp``: IART's implicit resampling aligner (window cross-attention with sub-pixel sine encodings).
 
-Same numbers as the released ``ImplicitWarpModule`` (SPEC section 1; checkpoint keys ``position_bias``,
-``window_idx_offset``, ``q``, ``k``, ``v``) with a lean layout: K and V are projected once per neighbour pixel
+Same numbers as the released ``ImplicitWarpModule`` (docs/release_differences.md, 'Implicit alignment';
+checkpoint keys ``position_bias``, ``window_idx_offset``, ``q``, ``k``, ``v``) with a lean layout: K and V are projected once per neighbour pixel
 (the key PE only adds a per-slot constant ``W_k pe_s``, so projection and gather commute), rows are gathered
 channels-last with a flat (P, S) index, and the softmax/weighted sum never builds (pixels, window, C) tensors
 (see ``window_attention.py``). Sampling coordinates are float32 even under autocast.
@@ -62,7 +62,7 @@ class _SineEncoding(torch.autograd.Function):
 
 
 def sine_encoding(points, num_feats, temperature, normalizer):
-    """Interleaved sin/cos encoding of (y, x) points, y block first (bit-exact with the release, SPEC 1.4).
+    """Interleaved sin/cos encoding of (y, x) points, y block first (bit-exact with the release's recipe).
 
     Args:
         points (Tensor): (..., 2) float32 as (y, x).

@@ -6,7 +6,7 @@
 // the 16 queries of a block sit transposed in registers (one zmm per head channel), so both products are
 // broadcast-FMAs vectorised over the queries with no padding of the odd head dim, and the mask add, max, exp
 // and sum are fused into them. On IART's shapes (2 cores): 1.65x ATen's kernel alone, 1.33x inside the network,
-// whose forward is ~10% shorter (docs/benchmarks.md, session 12).
+// whose forward is ~10% shorter (docs/performance.md).
 //
 // Registered as torch.ops.iart_mm.window_attention_ (no pybind: the library only needs libtorch).
 #include <ATen/ATen.h>

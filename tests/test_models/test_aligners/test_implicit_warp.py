@@ -2,9 +2,9 @@
 import pytest
 import torch
 from mmagic.registry import MODELS
-from reference_ia import ReferenceImplicitWarp, reference_from_fixture
 
 from iart_mm.models.aligners import ImplicitWarp
+from tests.reference.release_ia import ReferenceImplicitWarp, reference_from_fixture
 
 
 def _pair(dim=16, num_heads=4, seed=0, **kwargs):
@@ -55,7 +55,7 @@ def test_matches_fixture(ia_fixture):
     fresh = ImplicitWarp(dim=120, num_heads=6)
     assert torch.equal(fresh.position_bias, ia_fixture['position_bias_formula'])
     assert torch.equal(fresh.window_idx_offset, ia_fixture['state_dict']['window_idx_offset'])
-    # wrong flow conventions would be caught (SPEC 7: swapped dx/dy differs by 6.3)
+    # wrong flow conventions would be caught (swapped dx/dy differs by 6.3 on the fixture)
     with torch.no_grad():
         swapped = model(inputs['feat_neighbor'], inputs['feat_current'], inputs['flow'].flip(1))
     assert (swapped - ia_fixture['output']).abs().max() > 1.0

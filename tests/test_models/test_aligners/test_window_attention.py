@@ -3,11 +3,11 @@ import math
 
 import pytest
 import torch
-from reference_ia import sine_pe_points
 
 from iart_mm.models.aligners import ImplicitWarp
 from iart_mm.models.aligners.implicit_warp import sine_encoding, sine_encoding_channels_first
 from iart_mm.models.aligners.window_attention import window_attention
+from tests.reference.release_ia import sine_pe_points
 from tests.test_models.test_aligners.test_implicit_warp import _flow, _inputs, _pair
 
 

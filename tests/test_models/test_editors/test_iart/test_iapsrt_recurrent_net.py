@@ -1,13 +1,17 @@
-"""IAPSRTRecurrentNet: parity with the official release (fixture), and the fixed release bugs on tiny nets."""
+"""IAPSRTRecurrentNet: parity with the official release (fixture and literal re-implementation) on every
+execution path, and the fixed release bugs on tiny nets."""
 import pytest
 import torch
 from mmagic.registry import MODELS
 
 from iart_mm.apis.official import init_from_official
-from iart_mm.models.editors.iart import IAPSRTRecurrentNet, WindowSwinBackbone
+from iart_mm.models.editors.iart import IAPSRTRecurrentNet, WindowSwinBackbone, fast_inference
 from iart_mm.models.editors.iart import swin_backbone as swin_backbone_module
-
+from iart_mm.ops import cpu_window_attention_enabled, cpu_window_attention_status
 from tests.paths import REFERENCE_DIR, require_shared
+
+# (fast inference, C++ op): the fast path with the op forced on and forced off, and the model as written
+PATHS = {'fast-op': (True, True), 'fast-sdpa': (True, False), 'plain': (False, True)}
 
 
 def tiny_net(**kwargs):
@@ -24,18 +28,47 @@ def tiny_net(**kwargs):
     return MODELS.build(cfg)
 
 
-def test_official_fixture_parity():
-    """The released small model reproduces the official output and SPyNet flows (fp32 CPU, eval)."""
+@pytest.fixture(scope='module')
+def official_outputs():
+    """The small released model's output on the fixture's clip along each of ``PATHS``."""
     state = require_shared(REFERENCE_DIR / 'iart_small_official_state.pth')
     io = torch.load(require_shared(REFERENCE_DIR / 'iart_small_io.pth'), weights_only=True)
     model = init_from_official(state)
     assert isinstance(model, IAPSRTRecurrentNet) and not model.training
-    with torch.no_grad():
-        out, (flows_forward, flows_backward) = model(io['lq'], return_flows=True)
+    outputs = {}
+    for name, (fast, op) in PATHS.items():
+        with torch.no_grad(), fast_inference(fast), cpu_window_attention_enabled(op):
+            outputs[name] = model(io['lq'], return_flows=True)
+    return io, outputs
+
+
+@pytest.mark.parametrize('path', list(PATHS))
+def test_official_fixture_parity(path, official_outputs):
+    """The released small model reproduces the official output and SPyNet flows (fp32 CPU, eval), on each path."""
+    io, outputs = official_outputs
+    if path == 'fast-op' and not cpu_window_attention_status()[0]:
+        pytest.skip(f'C++ op not usable here: {cpu_window_attention_status()[1]}')
+    out, (flows_forward, flows_backward) = outputs[path]
     assert out.shape == io['output'].shape == (1, 5, 3, 256, 256)
     assert (out - io['output']).abs().max().item() <= 1e-4
     assert (flows_forward - io['flows_forward']).abs().max().item() <= 1e-5
     assert (flows_backward - io['flows_backward']).abs().max().item() <= 1e-5
+    assert (out - outputs['plain'][0]).abs().max().item() <= 1e-5  # fast path == the model as written
+
+
+def test_equals_literal_release(official_outputs):
+    """The model as written equals the literal re-implementation of the released forward (float rounding: MMagic's
+    SPyNet against BasicSR's, fused against unfused attention)."""
+    from tests.reference.release_iart import release_from_official
+    io, outputs = official_outputs
+    official = torch.load(REFERENCE_DIR / 'iart_small_official_state.pth', weights_only=True)
+    config = official['config']
+    release = release_from_official(official['params'], {k: config[k] for k in ('mid_channels', 'embed_dim', 'depths',
+                                                                    'num_heads', 'window_size')})
+    with torch.no_grad():
+        expected = release(io['lq'])
+    assert (expected - io['output']).abs().max().item() <= 1e-4
+    assert (outputs['plain'][0] - expected).abs().max().item() <= 1e-5
 
 
 def test_shapes_and_window_as_tuple_or_list():
@@ -98,51 +131,9 @@ def test_cpu_cache_matches_normal_path(mirror):
     assert torch.allclose(ref, out, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize('tile_rows', [1, 2, 5, 12, 40])
-def test_banded_upsampler_equals_whole_frames(tile_rows):
-    """Inference bands of any height (halo included) give the whole-frame upsampler's numbers, odd sizes too."""
-    torch.manual_seed(0)
-    net = tiny_net().eval()
-    lqs = torch.rand(2, 3, 3, 13, 9)
-    feats = [torch.randn(2, 8, 13, 9) for _ in range(3)]
-    with torch.enable_grad():  # the whole-frame path
-        expected = torch.stack([net.reconstruct(f) + net.img_upsample(lqs[:, i]) for i, f in enumerate(feats)], 1)
-        whole = net.upsample(lqs, feats, cache=False).detach()
-    net.upsample_tile_rows = tile_rows
-    with torch.no_grad():
-        got = net.upsample(lqs, feats, cache=False)
-        cached = net.upsample(lqs, feats, cache=True)
-    assert got.shape == (2, 3, 3, 52, 36)
-    assert (whole - expected.detach()).abs().max().item() <= 1e-6
-    assert (got - expected.detach()).abs().max().item() <= 1e-5
-    assert torch.equal(cached, got)
-
-
-def test_upsampler_halo_is_needed():
-    """With one row less of halo the bands differ from whole frames: the halo is the receptive field."""
-    from iart_mm.models.editors.iart import iapsrt_recurrent_net as net_module
-    torch.manual_seed(0)
-    net = tiny_net(upsample_tile_rows=4).eval()
-    lqs = torch.rand(1, 2, 3, 16, 8)
-    feats = [torch.randn(1, 8, 16, 8) for _ in range(2)]
-    with torch.no_grad():
-        good = net.upsample(lqs, feats, cache=False)
-        net.upsample_tile_rows = 16
-        whole = net.upsample(lqs, feats, cache=False)
-        net.upsample_tile_rows = 4
-        halo = net_module.UPSAMPLE_HALO
-        net_module.UPSAMPLE_HALO = halo - 1
-        try:
-            short = net.upsample(lqs, feats, cache=False)
-        finally:
-            net_module.UPSAMPLE_HALO = halo
-    assert (good - whole).abs().max().item() <= 1e-5
-    assert (short - whole).abs().max().item() > 1e-3
-
-
 def test_relative_position_index_is_one_shared_constant():
     """All blocks hold the same (N, N) index tensor (not one copy each); a strict load keeps it right."""
-    from iart_mm.models.editors.iart.window_attention import relative_position_index
+    from iart_mm.models.editors.iart.windows import relative_position_index
     net = tiny_net(depths=(2, 2), num_heads=(2, 2))
     state = net.state_dict()
     keys = [k for k in state if k.endswith('relative_position_index')]
@@ -197,79 +188,3 @@ def test_released_config_parameter_count():
     """Released config: 13,410,503 official parameters minus the 567,136 never-used per-branch convs."""
     net = IAPSRTRecurrentNet()
     assert sum(p.numel() for p in net.parameters()) == 13_410_503 - 567_136
-
-
-def _identity_compile(calls):
-    """A stand-in for ``torch.compile`` that runs the function as it is and counts the calls."""
-    def compile(fn, **kwargs):
-        def run(*args):
-            calls.append(args[1]['layers.0.conv.weight'].data_ptr())  # which branch's weights came in
-            return fn(*args)
-        return run
-    return compile
-
-
-def test_compiled_backbone_only_in_inference_with_each_branch_weights(monkeypatch):
-    """compile_backbone routes eval/no-grad steps through the compiled function, each with its own branch's
-    weights (the result is the eager one), and leaves training and grad-enabled calls eager."""
-    calls = []
-    monkeypatch.setattr(torch, 'compile', _identity_compile(calls))
-    net = tiny_net(compile_backbone=True).eval()
-    eager = tiny_net().eval()
-    eager.load_state_dict(net.state_dict())
-    lq = torch.rand(1, 3, 3, 64, 64)
-    with torch.no_grad():
-        assert torch.equal(net(lq), eager(lq))
-    branch_ptrs = [net.swin_backbone[b].layers[0].conv.weight.data_ptr() for b in net.swin_backbone]
-    assert calls == [p for p in branch_ptrs for _ in range(3)]  # branches x frames, in propagation order
-    calls.clear()
-    net(lq)  # grad enabled
-    net.train()
-    with torch.no_grad():
-        net(lq)
-    assert calls == []
-
-
-def test_compile_failure_falls_back_to_same_numbers(monkeypatch):
-    """A backend that fails warns once and the network runs eager from then on, with the eager numbers."""
-    attempts = []
-
-    def broken_compile(fn, **kwargs):
-        def run(*args):
-            attempts.append(1)
-            raise RuntimeError('backend failed\nsecond line')
-        return run
-
-    monkeypatch.setattr(torch, 'compile', broken_compile)
-    net = tiny_net(compile_backbone=True).eval()
-    eager = tiny_net().eval()
-    eager.load_state_dict(net.state_dict())
-    lq = torch.rand(1, 2, 3, 64, 64)
-    with torch.no_grad(), pytest.warns(RuntimeWarning, match=r'IAPSRTRecurrentNet backbone: torch.compile failed '
-                                                               r'\(RuntimeError: backend failed\)'):
-        assert torch.equal(net(lq), eager(lq))
-    assert attempts == [1] and net._compiled_backbone is None
-
-
-@pytest.mark.slow
-def test_compiled_backbone_matches_eager():
-    """A real torch.compile (inductor): the eager numbers, and one graph for the four branches.
-
-    64x68 pads w to the window; the two blocks are one plain and one shifted.
-    """
-    import torch._dynamo
-    from torch._dynamo.utils import counters
-    torch._dynamo.reset()
-    counters.clear()
-    net = tiny_net(compile_backbone=True).eval()
-    with torch.no_grad():
-        for p in net.parameters():  # non-trivial bias tables and norms
-            p.add_(torch.randn_like(p) * 0.05)
-    eager = tiny_net().eval()
-    eager.load_state_dict(net.state_dict())
-    lq = torch.rand(1, 3, 3, 64, 68)
-    with torch.no_grad():
-        out = net(lq)
-        assert net._compiled_backbone is not None, 'the compiled path failed'
-        assert (out - eager(lq)).abs().max().item() <= 1e-5
-    assert counters['stats']['unique_graphs'] == 1

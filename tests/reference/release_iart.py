@@ -1,34 +1,106 @@
-"""Literal re-implementation of the released IART forward (SPEC section 2), the *baseline* of bench_models.py.
+"""Literal re-implementation of the released IART forward (plain torch), the *baseline* of the benchmarks.
 
 It keeps the release's costs on purpose: explicit (windows, heads, N, N) logits with the relative-position bias
 gathered from the table on every block call and the shift mask added to them, ``.contiguous()`` copies
 between the (b, c, t, h, w) and (b, t, h, w, c) layouts, the no-op temporal roll, reentrant
-``torch.utils.checkpoint`` around every Swin block (``use_checkpoint=True`` as released), and the release's
-per-pixel IA tensors (``reference_ia.ReferenceImplicitWarp``). Key names are the official ones, so the official
-state dict loads strictly. Not on the library path: the benchmark and tests import it through ``sys.path``.
+``torch.utils.checkpoint`` around every Swin block (``use_checkpoint=True`` as released), every branch's
+per-frame features kept to the end, and the release's per-pixel IA tensors (``release_ia.ReferenceImplicitWarp``).
+SPyNet is BasicSR's (the release's), with its key names, so an official state dict loads strictly as it is.
 
-Differences from the release that change no number in fp32: SPyNet is MMagic's (numerically identical to
-BasicSR's, SPEC 8; its keys are mapped on load), everything runs on the input's device (no ``.cuda()``), and the
-backbones are built without CUDA.
+Differences from the release that change no number in fp32 (docs/release_differences.md, 'IART network'):
+everything runs on the input's device (no ``.cuda()``), the backbones are built without CUDA, and the forward
+flows are always computed (the release reuses the flipped backward flows for a mirror-extended clip).
 """
 import functools
-import sys
-from pathlib import Path
+import math
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as checkpoint
-from mmagic.models.editors.basicvsr.basicvsr_net import SPyNet
-from mmagic.models.utils import flow_warp
 
-# Linear - exact GELU - Linear: the same in the release and the library, shared rather than copied.
-from iart_mm.models.editors.iart.swin_backbone import Mlp
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_ia import ReferenceImplicitWarp  # noqa: E402
+from .release_ia import ReferenceImplicitWarp
 
 BRANCHES = ('backward_1', 'forward_1', 'backward_2', 'forward_2')
+
+
+def flow_warp(x, flow, padding_mode='zeros'):
+    """BasicSR's ``flow_warp``: x (n, c, h, w) sampled at p + flow(p), flow (n, h, w, 2) as (dx, dy) pixels;
+    bilinear, align_corners=True."""
+    n, _, h, w = x.size()
+    grid_y, grid_x = torch.meshgrid(torch.arange(0, h).type_as(x), torch.arange(0, w).type_as(x), indexing='ij')
+    grid = torch.stack((grid_x, grid_y), 2).float()
+    vgrid = grid + flow
+    vgrid_x = 2.0 * vgrid[:, :, :, 0] / max(w - 1, 1) - 1.0
+    vgrid_y = 2.0 * vgrid[:, :, :, 1] / max(h - 1, 1) - 1.0
+    vgrid_scaled = torch.stack((vgrid_x, vgrid_y), dim=3)
+    return F.grid_sample(x, vgrid_scaled, mode='bilinear', padding_mode=padding_mode, align_corners=True)
+
+
+class SpyNetBasicModule(nn.Module):
+    """One pyramid level: Conv(8, 32, 64, 32, 16, 2), 7x7, ReLU between."""
+
+    def __init__(self):
+        super().__init__()
+        self.basic_module = nn.Sequential(
+            nn.Conv2d(8, 32, 7, 1, 3), nn.ReLU(inplace=False), nn.Conv2d(32, 64, 7, 1, 3), nn.ReLU(inplace=False),
+            nn.Conv2d(64, 32, 7, 1, 3), nn.ReLU(inplace=False), nn.Conv2d(32, 16, 7, 1, 3), nn.ReLU(inplace=False),
+            nn.Conv2d(16, 2, 7, 1, 3))
+
+    def forward(self, x):
+        return self.basic_module(x)
+
+
+class SpyNet(nn.Module):
+    """BasicSR's SpyNet: ``spynet(ref, supp)`` -> (n, 2, h, w) flow (dx, dy) with supp(p + flow(p)) ~ ref(p)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('mean', torch.Tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer('std', torch.Tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.basic_module = nn.ModuleList([SpyNetBasicModule() for _ in range(6)])
+
+    def process(self, ref, supp):
+        ref = [(ref - self.mean) / self.std]
+        supp = [(supp - self.mean) / self.std]
+        for _ in range(5):
+            ref.insert(0, F.avg_pool2d(input=ref[0], kernel_size=2, stride=2, count_include_pad=False))
+            supp.insert(0, F.avg_pool2d(input=supp[0], kernel_size=2, stride=2, count_include_pad=False))
+        flow = ref[0].new_zeros([ref[0].size(0), 2, int(math.floor(ref[0].size(2) / 2.0)),
+                                 int(math.floor(ref[0].size(3) / 2.0))])
+        for level in range(len(ref)):
+            upsampled_flow = F.interpolate(input=flow, scale_factor=2, mode='bilinear', align_corners=True) * 2.0
+            if upsampled_flow.size(2) != ref[level].size(2):
+                upsampled_flow = F.pad(input=upsampled_flow, pad=[0, 0, 0, 1], mode='replicate')
+            if upsampled_flow.size(3) != ref[level].size(3):
+                upsampled_flow = F.pad(input=upsampled_flow, pad=[0, 1, 0, 0], mode='replicate')
+            warped = flow_warp(supp[level], upsampled_flow.permute(0, 2, 3, 1), padding_mode='border')
+            flow = self.basic_module[level](torch.cat([ref[level], warped, upsampled_flow], 1)) + upsampled_flow
+        return flow
+
+    def forward(self, ref, supp):
+        h, w = ref.size(2), ref.size(3)
+        w_floor = math.floor(math.ceil(w / 32.0) * 32.0)
+        h_floor = math.floor(math.ceil(h / 32.0) * 32.0)
+        ref = F.interpolate(input=ref, size=(h_floor, w_floor), mode='bilinear', align_corners=False)
+        supp = F.interpolate(input=supp, size=(h_floor, w_floor), mode='bilinear', align_corners=False)
+        flow = F.interpolate(input=self.process(ref, supp), size=(h, w), mode='bilinear', align_corners=False)
+        flow[:, 0, :, :] *= float(w) / float(w_floor)
+        flow[:, 1, :, :] *= float(h) / float(h_floor)
+        return flow
+
+
+class Mlp(nn.Module):
+    """Linear(C, hidden) - exact GELU - Linear(hidden, C)."""
+
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
 
 
 def window_partition(x, window_size):
@@ -175,7 +247,7 @@ class ReleaseSwinIRFM(nn.Module):
     def __init__(self, embed_dim, depths, num_heads, window_size, mlp_ratio=2., use_checkpoint=True):
         super().__init__()
         self.window_size = list(window_size)
-        self.conv_first = nn.Conv2d(3, embed_dim, 3, 1, 1)  # never used in forward (SPEC 2.9)
+        self.conv_first = nn.Conv2d(3, embed_dim, 3, 1, 1)  # never used in forward
         self.conv_first_feat = nn.Conv2d(64, embed_dim, 3, 1, 1)  # never used
         self.patch_embed = nn.Module()
         self.patch_embed.norm = nn.LayerNorm(embed_dim)
@@ -201,7 +273,7 @@ class ReleaseSwinIRFM(nn.Module):
 
 
 class ReleaseIART(nn.Module):
-    """The released IART forward: (n, t, 3, h, w) -> (n, t, 3, 4h, 4w). Official key names (SPEC 2.8)."""
+    """The released IART forward: (n, t, 3, h, w) -> (n, t, 3, 4h, 4w). Official key names."""
 
     def __init__(self,
                  in_channels=3,
@@ -215,7 +287,7 @@ class ReleaseIART(nn.Module):
                  **unused):
         super().__init__()
         self.conv_before_upsample = nn.Conv2d(embed_dim, mid_channels, 3, 1, 1)
-        self.spynet = SPyNet(pretrained=None)
+        self.spynet = SpyNet()
         self.conv_first = nn.Conv2d(in_channels, embed_dim, 3, 1, 1)
         self.swin_backbone = nn.ModuleDict({
             b: ReleaseSwinIRFM(embed_dim, depths, num_heads, window_size, 2., use_checkpoint)
@@ -289,11 +361,7 @@ class ReleaseIART(nn.Module):
 
 
 def release_from_official(state, config=None):
-    """Build ``ReleaseIART`` (eval) from an official state dict (``params`` of a checkpoint)."""
-    from iart_mm.checkpoint.basicsr import convert_spynet_basicsr_to_mmagic
+    """Build ``ReleaseIART`` (eval) from an official state dict (``params`` of a checkpoint), strictly."""
     model = ReleaseIART(**(config or {}))
-    spynet = convert_spynet_basicsr_to_mmagic({k: v for k, v in state.items() if k.startswith('spynet.')},
-                                              prefix='spynet.')
-    rest = {k: v for k, v in state.items() if not k.startswith('spynet.')}
-    model.load_state_dict({**rest, **spynet}, strict=True)
+    model.load_state_dict(state, strict=True)
     return model.eval()

@@ -2,7 +2,6 @@
 
 With it, an aligner-enabled network must reproduce its MMagic parent exactly, which checks that the
 re-expressed propagation loops (flow indices, mirror handling, fusion order) are the parent's.
-Other test folders load this file by path (their conftest), so the class exists once.
 """
 import torch.nn as nn
 from mmagic.models.utils import flow_warp

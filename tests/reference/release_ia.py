@@ -1,12 +1,12 @@
-"""Literal re-implementation of the released IART ``ImplicitWarpModule`` (SPEC section 1).
+"""Literal re-implementation of the released IART ``ImplicitWarpModule`` (plain torch).
 
 This is the *baseline*: it keeps the release's memory layout on purpose (a C-times repeated int64 gather index,
 repeated position bias, (n, h*w*ws^2, C) window tensors, positions in the feature dtype) so that the benchmark
-measures what the release costs, and the tests have an independent oracle. It is not on the library path; tests
-and ``bench_aligners.py`` import it through ``sys.path``.
+measures what the release costs, and the tests have an independent oracle.
 
 Differences from the release, none of which changes a number in fp32:
-- the PE grid is created on the input's device instead of the hard-coded ``'cuda'`` (SPEC 6.1);
+- the PE grid is created on the input's device instead of the hard-coded ``'cuda'``
+  (docs/release_differences.md, 'Implicit alignment');
 - ``zero_padding_bug=False`` lets the tests compare against a fixed ``'zero'`` mode (column test with w-1).
 """
 import math
@@ -16,7 +16,7 @@ from torch import nn
 
 
 def sine_pe_points(offsets, num_feats, temperature, normalizer):
-    """Interleaved sin/cos encoding of 2-D points, y first then x (SPEC 1.4).
+    """Interleaved sin/cos encoding of 2-D points, y first then x (the release's recipe).
 
     Args:
         offsets (Tensor): (..., 2) as (y, x).
@@ -40,7 +40,7 @@ def sine_pe_points(offsets, num_feats, temperature, normalizer):
 
 
 class ReferenceImplicitWarp(nn.Module):
-    """The released module's math and memory layout, with the constructor of SPEC 1.1."""
+    """The released module's math and memory layout, with the release's constructor."""
 
     def __init__(self,
                  dim,
@@ -113,7 +113,7 @@ class ReferenceImplicitWarp(nn.Module):
             wrp = torch.gather(y.reshape(n, cp, h * w), 2, lin_idx.unsqueeze(1).repeat(1, cp, 1))
             wrp = wrp * inside.reshape(n, 1, h * w * ws2).to(wrp.dtype)
         # each intermediate keeps its own name, as in the release, so the same tensors are live at the peak
-        # (SPEC 1.6: tokens, tokens + PE, the repeated bias, K, V, x, x + PE, Q, scaled Q)
+        # (tokens, tokens + PE, the repeated bias, K, V, x, x + PE, Q, scaled Q)
         tokens = wrp.permute(0, 2, 1).reshape(n * h * w, ws2, cp)
         del wrp
         if self.pe_wrp:
