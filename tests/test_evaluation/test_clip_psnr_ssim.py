@@ -53,3 +53,14 @@ def test_bad_arguments_and_mismatch():
         metric.process([], [_sample('x', np.zeros((2, 3, 12, 12)), np.zeros((3, 3, 12, 12)))])
     with pytest.raises(ValueError, match='no per-frame scores'):
         average_per_clip([], ['PSNR'])
+
+
+def test_vimeo_sequences_of_one_folder_are_separate_clips():
+    # Vimeo-90K-T is averaged over its sequences: '00001/0001' and '00001/0002' are two clips, not one folder
+    gt = np.zeros((1, 3, 12, 12))
+    metric = ClipPSNRSSIM(center_frame_only=True)
+    metric.process([], [_sample('00001/0001', gt, gt + 10), _sample('00001/0002', gt, gt + 20),
+                        _sample('00002/0001', gt, gt + 20)])
+    out = metric.compute_metrics(metric.results)
+    expected = np.mean([10 * np.log10(255**2 / e) for e in (100, 400, 400)])
+    assert out['PSNR'] == pytest.approx(expected)

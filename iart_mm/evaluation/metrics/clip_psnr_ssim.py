@@ -19,10 +19,14 @@ from ..functional import psnr, quantize_to_uint8, ssim
 
 
 def clip_name_of(data_sample, index):
-    """Name of the clip a test sample belongs to: its ``key`` (folder name), else its GT folder, else its index."""
+    """Name of the clip a test sample belongs to: its ``key``, else its GT folder, else its index.
+
+    The key is the clip's path under the data root: ``'calendar'`` (Vid4, REDS4, UDM10, VideoLQ) or
+    ``'00001/0266'`` (a Vimeo-90K-T sequence, which is its own clip: the set is averaged over sequences).
+    """
     key = data_sample.get('key')
     if key:
-        return str(key).split('/')[0]
+        return str(key).replace('\\', '/')
     path = data_sample.get('gt_path') or data_sample.get('img_path')
     if isinstance(path, (list, tuple)) and path:
         path = path[0]
