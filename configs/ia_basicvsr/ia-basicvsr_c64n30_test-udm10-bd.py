@@ -12,5 +12,4 @@ model = dict(generator=dict(spynet_pretrained=None))  # the checkpoint holds eve
 test_cfg = dict(type='MultiTestLoop')
 test_dataloader = [{{_base_.udm10_bd_test_dataloader}}]
 test_evaluator = [{{_base_.udm10_bd_test_evaluator}}]
-default_hooks = dict(logger=dict(interval=1))  # progress: one log line per clip
-custom_hooks = []  # no image dumps while testing
+custom_hooks = [dict(type='TestProgressHook')]  # a log line per clip with the time left; no image dumps

@@ -16,5 +16,4 @@ test_dataloader = [
 test_evaluator = [
     {{_base_.vid4_bd_test_evaluator}}, {{_base_.udm10_bd_test_evaluator}}, {{_base_.vimeo90k_t_bd_test_evaluator}}
 ]
-default_hooks = dict(logger=dict(interval=1))  # progress: one log line per clip / sequence
-custom_hooks = []  # no image dumps while testing
+custom_hooks = [dict(type='TestProgressHook')]  # a log line per clip with the time left; no image dumps

@@ -64,3 +64,17 @@ def test_vimeo_sequences_of_one_folder_are_separate_clips():
     out = metric.compute_metrics(metric.results)
     expected = np.mean([10 * np.log10(255**2 / e) for e in (100, 400, 400)])
     assert out['PSNR'] == pytest.approx(expected)
+
+
+def test_clips_without_key_are_told_apart_by_their_whole_folder(tmp_path):
+    # MMagic's datasets give no key: the clip is the folder of its frames, and Vimeo-90K-T's sequences 00001/0266
+    # and 00002/0266 share their last folder name
+    gt = np.zeros((1, 3, 12, 12))
+    metric = ClipPSNRSSIM(center_frame_only=True)
+    for seq, err in (('00001/0266', 10), ('00002/0266', 20)):
+        sample = _sample(None, gt, gt + err)
+        sample['gt_path'] = [str(tmp_path / 'GT' / seq / 'im4.png')]
+        metric.process([], [sample])
+    table, overall = average_per_clip([r for s in metric.results for r in s], ['PSNR'])
+    assert list(table) == ['00001/0266', '00002/0266']
+    assert overall['PSNR'] == pytest.approx(np.mean([10 * np.log10(255**2 / e**2) for e in (10, 20)]))

@@ -19,19 +19,21 @@ from ..functional import psnr, quantize_to_uint8, ssim
 
 
 def clip_name_of(data_sample, index):
-    """Name of the clip a test sample belongs to: its ``key``, else its GT folder, else its index.
+    """Identity of the clip a test sample belongs to: its ``key``, else the folder of its first GT (or LR) frame,
+    else its index.
 
-    The key is the clip's path under the data root: ``'calendar'`` (Vid4, REDS4, UDM10, VideoLQ) or
-    ``'00001/0266'`` (a Vimeo-90K-T sequence, which is its own clip: the set is averaged over sequences).
+    The folder is kept whole, so two Vimeo-90K-T sequences ``00001/0266`` and ``00002/0266`` stay two clips (the set
+    is averaged over sequences); :func:`~iart_mm.evaluation.clip_table.average_per_clip` shortens the folders to
+    their part below the clips' common parent for the table (``calendar``, ``00001/0266``).
     """
     key = data_sample.get('key')
     if key:
-        return str(key).replace('\\', '/')
+        return str(key)
     path = data_sample.get('gt_path') or data_sample.get('img_path')
     if isinstance(path, (list, tuple)) and path:
         path = path[0]
     if path:
-        return osp.basename(osp.dirname(str(path)))
+        return osp.dirname(osp.abspath(str(path)))
     return f'sample{index}'
 
 
