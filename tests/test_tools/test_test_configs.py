@@ -9,6 +9,7 @@
 The checkpoints are random-init states of each config's model saved in MMEngine's format; the widths are shrunk
 with ``--cfg-options`` (the same options for the checkpoint and for the tools), as a user would pass them.
 """
+import os
 import re
 import socket
 import subprocess
@@ -74,10 +75,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+#: any download attempt fails at once (the tools must run offline once a checkpoint is given)
+OFFLINE = dict(HTTP_PROXY='http://127.0.0.1:9', HTTPS_PROXY='http://127.0.0.1:9', http_proxy='http://127.0.0.1:9',
+               https_proxy='http://127.0.0.1:9', NO_PROXY='localhost,127.0.0.1', no_proxy='localhost,127.0.0.1')
+
+
 def run(cmd, cwd, **env):
-    import os
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, **env))
+                          env=dict(os.environ, **OFFLINE, **env))
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -88,6 +93,26 @@ def tables(log):
         found[m.group(1)] = [r.strip() for r in m.group(2).strip().splitlines()]
     final = re.findall(r'Iter\(test\) \[\d+/\d+\]\s+(\S+/(?:PSNR|NIQE): .*)', log)
     return found, final[-1].strip() if final else None
+
+
+def pretrained_urls(node, path='model'):
+    """``(key path, value)`` of every ``*pretrained*`` setting below ``node`` that names something to download."""
+    found = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if 'pretrained' in str(k) and isinstance(v, str) and '://' in v:
+                found.append((f'{path}.{k}', v))
+            found += pretrained_urls(v, f'{path}.{k}')
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            found += pretrained_urls(v, f'{path}.{i}')
+    return found
+
+
+@pytest.mark.parametrize('config', TEST_CONFIGS, ids=ids(TEST_CONFIGS))
+def test_test_config_downloads_nothing(config):
+    """A test config gets every weight from its checkpoint: no pretrained SPyNet / EDVR / VGG download as shipped."""
+    assert not pretrained_urls(Config.fromfile(str(config)).model.to_dict())
 
 
 @pytest.fixture(scope='module')
