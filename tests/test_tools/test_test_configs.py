@@ -29,8 +29,6 @@ TEST_CONFIGS = sorted((REPO_DIR / 'configs').glob('*/*_test-*.py'))
 #: what each set's table must list (clip names and frames per clip)
 CLIPS = {'REDS': (REDS4_CLIPS, 5), 'Vid4': (VID4_CLIPS, 3), 'UDM10': (('archpeople', 'archwall', 'auditorium'), 3),
          'vimeo90k': (('00001/0266', '00001/0268', '00002/0010'), 1), 'VideoLQ': (('000', '001'), 3)}
-# The GAN stage's model holds a VGG19 and a discriminator; IconVSR an EDVR at 64 channels
-SLOW = {'ia-realbasicvsr_c64b20_test-videolq.py', 'ia-iconvsr_test-reds4.py'}
 
 
 def ids(paths):
@@ -127,8 +125,8 @@ def stand_in(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize('config', [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p
-                                    for p in TEST_CONFIGS], ids=ids(TEST_CONFIGS))
+@pytest.mark.slow  # three tool processes per config (test.py, then torchrun with 2 ranks)
+@pytest.mark.parametrize('config', TEST_CONFIGS, ids=ids(TEST_CONFIGS))
 def test_test_config_runs_test_py_and_dist_test_sh_to_the_same_table(config, stand_in, tmp_path):
     opts = tiny_options(Config.fromfile(str(config)))
     cfg = random_checkpoint(config, opts, tmp_path / 'random.pth')
