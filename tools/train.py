@@ -28,11 +28,12 @@ def main(argv=None):
     warnings.filterwarnings('ignore', category=FutureWarning)
     import iart_mm  # noqa: F401
     from iart_mm.apis import train
+    from iart_mm.checkpoint import CheckpointMismatchError
     args = parse_args(argv)
     try:
         train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp, amp_dtype=args.amp_dtype,
               cfg_options=args.cfg_options, launcher=args.launcher)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, CheckpointMismatchError) as e:  # a resume checkpoint that does not fit, too
         print(f'error: {e}', file=sys.stderr)
         return 2
     return 0

