@@ -16,6 +16,7 @@ from mmengine import Config
 from iart_mm.datasets.synthetic_clip import write_generated_dataset
 from tests.conftest import REPO_DIR
 from tests.stand_in_sets import write_stand_in_sets
+from tests.test_tools.test_test_configs import as_cli, random_checkpoint
 
 TINY = REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py'
 
@@ -76,11 +77,10 @@ def test_a_clip_shorter_than_its_annotation_is_a_one_line_error(tmp_path):
     for name in ('00000003.png', '00000004.png'):
         (data / 'REDS' / 'train_sharp_bicubic' / 'X4' / '011' / name).unlink()
     config = REPO_DIR / 'configs' / 'ia_basicvsr' / 'ia-basicvsr_c64n30_test-reds4.py'
-    ckpt = tmp_path / 'random.pth'
-    torch.save({'state_dict': {}}, ckpt)  # never read: the data set fails first
-    code, out, err = run([sys.executable, REPO_DIR / 'tools' / 'test.py', config, ckpt, '--work-dir', tmp_path / 'wd',
-                          '--cfg-options', 'model.generator.mid_channels=8', 'model.generator.num_blocks=1'],
-                         cwd=tmp_path)
+    opts = {'model.generator.mid_channels': 8, 'model.generator.num_blocks': 1, 'model.generator.aligner.num_heads': 2}
+    random_checkpoint(config, opts, tmp_path / 'random.pth')
+    code, out, err = run([sys.executable, REPO_DIR / 'tools' / 'test.py', config, tmp_path / 'random.pth',
+                          '--work-dir', tmp_path / 'wd', *as_cli(opts)], cwd=tmp_path)
     assert code == 2, (out + err)[-3000:]
     assert err.strip().splitlines()[-1] == (
         "error: clip '011': meta_info_reds4_val.txt lists 5 frames but data/REDS/train_sharp_bicubic/X4/011 holds 3")
