@@ -11,6 +11,8 @@ load_from = None  # the checkpoint comes from the command line
 
 # the checkpoint holds every weight (the training losses' VGG included): nothing to download
 model = dict(generator=dict(dynamic_refine_thres=5, spynet_pretrained=None), perceptual_loss=dict(pretrained=None))
+# testing needs no per-module DDP (MMagic's GAN wrapper passes GPU device ids, which a CPU run refuses)
+model_wrapper_cfg = dict(_delete_=True, type='DeviceAwareDistributedDataParallel', find_unused_parameters=True)
 test_cfg = dict(type='MultiTestLoop')
 test_dataloader = [{{_base_.videolq_test_dataloader}}]
 test_evaluator = [{{_base_.videolq_test_evaluator}}]
