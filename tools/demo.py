@@ -31,7 +31,7 @@ def parse_args(argv=None):
 def main(argv=None):
     from iart_mm.utils.allocator import tune_malloc_for_inference
     args = parse_args(argv)
-    tune_malloc_for_inference()  # keep attention buffers in the heap (docs/benchmarks.md)
+    tune_malloc_for_inference()  # keep attention buffers in the heap (docs/performance.md)
     warnings.filterwarnings('ignore')
     from iart_mm.apis import run_demo
     from iart_mm.video.errors import VideoError

@@ -106,7 +106,7 @@ def _interrupted_line(exc):
 def _run(argv):
     from iart_mm.utils.allocator import tune_malloc_for_inference
     args = parse_args(argv)
-    tune_malloc_for_inference()  # keep attention buffers in the heap (docs/benchmarks.md)
+    tune_malloc_for_inference()  # keep attention buffers in the heap (docs/performance.md)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
     from iart_mm.apis.video_inference import check_output_path, output_kind, super_resolve_video
     from iart_mm.video import VideoError, open_source, select_device

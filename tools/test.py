@@ -34,7 +34,7 @@ def main(argv=None):
     from iart_mm.apis import test
     from iart_mm.checkpoint import CheckpointMismatchError
     args = parse_args(argv)
-    tune_malloc_for_inference()  # keep attention buffers in the heap: ~1.7x faster CPU inference (docs/benchmarks.md)
+    tune_malloc_for_inference()  # keep attention buffers in the heap: ~1.7x faster CPU inference (docs/performance.md)
     try:
         test(args.config, args.checkpoint, work_dir=args.work_dir, cfg_options=args.cfg_options,
              launcher=args.launcher)

@@ -23,7 +23,8 @@ from .key_mapping import CheckpointMismatchError, read_state_dict
 
 BRANCHES = ('backward_1', 'forward_1', 'backward_2', 'forward_2')
 # Each branch of the released network holds a conv_first, conv_first_feat and conv_before_upsample that the
-# forward never uses (567,136 parameters in the released config). They are dropped, and only they.
+# forward never uses (567,136 parameters in the released config). They are dropped, and only they
+# (docs/release_differences.md, "IART network: unused branch convolutions dropped").
 UNUSED_BRANCH_MODULES = ('conv_first', 'conv_first_feat', 'conv_before_upsample')
 UNUSED_OFFICIAL_KEYS = tuple(f'swin_backbone.{b}.{m}.{p}' for b in BRANCHES for m in UNUSED_BRANCH_MODULES
                              for p in ('weight', 'bias'))

@@ -4,7 +4,7 @@
 AVX-512F. Where it is missing or cannot run, :func:`fused_window_attention_usable` is False and the networks
 call ``torch.nn.functional.scaled_dot_product_attention`` instead; both give the release's function up to float
 rounding. ``IART_MM_CPU_ATTENTION=0`` in the environment, or :func:`cpu_window_attention_enabled`, switches the
-op off (for comparisons and debugging).
+op off (for comparisons and debugging). The library is loaded, and the variable read, on first use, not at import.
 
 Conventions (one window category, i.e. one additive mask shared by all windows of the call):
 q (W, H, Nq, D), k and v (W, H, N, D), float32 with unit stride on D (views of a qkv projection are);
@@ -21,7 +21,8 @@ from ..utils.compile_fallback import is_compiling
 
 SUPPORTED_HEAD_DIMS = (8, 12, 16, 20, 24, 32)
 _ENV = 'IART_MM_CPU_ATTENTION'
-_state = {'loaded': None, 'why': '', 'enabled': os.environ.get(_ENV, '1') != '0'}
+# 'enabled': None until cpu_window_attention_enabled() sets it; the environment decides meanwhile
+_state = {'loaded': None, 'why': '', 'enabled': None}
 
 
 def _load():
@@ -46,7 +47,10 @@ def cpu_window_attention_status():
     """(usable, reason): whether the op is loaded, runs on this CPU and is switched on, and if not, why."""
     if not _load():
         return False, _state['why']
-    if not _state['enabled']:
+    enabled = _state['enabled']
+    if enabled is None:
+        enabled = os.environ.get(_ENV, '1') != '0'
+    if not enabled:
         return False, f'switched off ({_ENV}=0 or cpu_window_attention_enabled(False))'
     return True, ''
 
@@ -84,5 +88,3 @@ def window_attention_into(q, k, v, mask_t, scale, out):
     torch.ops.iart_mm.window_attention_(q, k, v, mask_t, float(scale), out)
     return out
 
-
-_load()  # registers torch.ops.iart_mm.* (a few ms) where the library is there

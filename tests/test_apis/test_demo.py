@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from iart_mm.datasets.synthetic_clip import make_demo_clip, sliding_crops, write_generated_dataset
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 DEMO = str(REPO_DIR / 'tools' / 'demo.py')
 TINY_CFG = str(REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py')

@@ -8,7 +8,7 @@ import torch
 
 from iart_mm.datasets.synthetic_clip import write_generated_dataset
 from iart_mm.utils.checkpoint_loading import checkpoint_safe_globals
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 CFG = str(REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py')
 

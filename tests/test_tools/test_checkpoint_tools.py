@@ -17,7 +17,7 @@ import pytest
 import torch
 from mmengine import Config
 
-from tests.conftest import REFERENCE_DIR, REPO_DIR, require_shared
+from tests.paths import REFERENCE_DIR, REPO_DIR, require_shared
 
 IART_CFG = REPO_DIR / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
 IA_BASICVSR_CFG = REPO_DIR / 'configs' / 'ia_basicvsr' / 'ia-basicvsr_c64n30_2xb4-300k_reds4.py'
