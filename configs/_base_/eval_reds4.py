@@ -1,17 +1,14 @@
-# REDS4 (clips 000, 011, 015, 020; 100 frames each), BIx4: RGB PSNR/SSIM, crop 0, each clip in one pass,
-# mean per clip then over the 4 clips
-# (docs/release_differences.md, "Evaluation protocol").
-# Layout: <reds_data_root>/{train_sharp_bicubic/X4,train_sharp}/<clip>/%08d.png and meta_info_reds4_val.txt
-# (tools/dataset_converters/make_annotations.py reds4).
-_base_ = './eval_vid4_bi.py'
+# REDS4 BIx4 (RGB, all 100 frames of each clip in one pass) with the project's protocol metric, as a data-only
+# config: the
+# test set, its evaluator and MMagic's MultiTestLoop, no model. Combine it with a model config that has no test
+# set of its own, e.g.
+#   _base_ = ['mmagic::_base_/default_runtime.py', './eval_reds4.py'];  model = dict(...)
+# (configs/<family>/*_test-*.py are the ready-made model + test set configs). Layout: ./test_sets.py; data root:
+#   --cfg-options test_dataloader.dataset.data_root=DIR
+_base_ = './test_sets.py'
 
-reds_data_root = 'data/REDS'
-test_dataloader = dict(
-    dataset=dict(
-        metainfo=dict(dataset_type='reds_reds4', task_name='vsr'),
-        data_root=reds_data_root,
-        data_prefix=dict(img='train_sharp_bicubic/X4', gt='train_sharp'),
-        ann_file='meta_info_reds4_val.txt',
-        num_input_frames=100,
-        fixed_seq_len=100))
-test_evaluator = dict(metrics=[dict(type='ClipPSNRSSIM', convert_to=None, prefix='REDS4-BIx4-RGB')])
+custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)
+
+test_cfg = dict(type='MultiTestLoop')
+test_dataloader = {{_base_.reds4_test_dataloader}}
+test_evaluator = {{_base_.reds4_test_evaluator}}

@@ -1,19 +1,13 @@
-# UDM10 BDx4: Y channel, crop 0, whole clips, mean per clip then over the 10 clips
-# (docs/release_differences.md, "Evaluation protocol").
-# Layout: <udm10_data_root>/{BDx4,GT}/<clip>/%04d.png (folders are listed; no annotation file needed).
-_base_ = './eval_vid4_bi.py'
+# UDM10 BDx4 (Y, all frames) with the project's protocol metric, as a data-only config: the
+# test set, its evaluator and MMagic's MultiTestLoop, no model. Combine it with a model config that has no test
+# set of its own, e.g.
+#   _base_ = ['mmagic::_base_/default_runtime.py', './eval_udm10_bd.py'];  model = dict(...)
+# (configs/<family>/*_test-*.py are the ready-made model + test set configs). Layout: ./test_sets.py; data root:
+#   --cfg-options test_dataloader.dataset.data_root=DIR
+_base_ = './test_sets.py'
 
-udm10_data_root = 'data/UDM10'
-test_dataloader = dict(
-    dataset=dict(
-        metainfo=dict(dataset_type='udm10', task_name='vsr'),
-        data_root=udm10_data_root,
-        data_prefix=dict(img='BDx4', gt='GT'),
-        ann_file='',
-        pipeline=[
-            dict(type='GenerateSegmentIndices', interval_list=[1], filename_tmpl='{:04d}.png'),
-            dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-            dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-            dict(type='PackInputs')
-        ]))
-test_evaluator = dict(metrics=[dict(type='ClipPSNRSSIM', convert_to='Y', prefix='UDM10-BDx4-Y')])
+custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)
+
+test_cfg = dict(type='MultiTestLoop')
+test_dataloader = {{_base_.udm10_bd_test_dataloader}}
+test_evaluator = {{_base_.udm10_bd_test_evaluator}}

@@ -1,6 +1,13 @@
-# Vid4 BDx4 (MATLAB BD recipe, tools/dataset_converters/make_lr_frames.py --degradation BD): same protocol as BI
-# (Y channel, crop 0, mean per clip then over clips); only the LR folder changes.
-_base_ = './eval_vid4_bi.py'
+# Vid4 BDx4 (Y, all frames) with the project's protocol metric, as a data-only config: the
+# test set, its evaluator and MMagic's MultiTestLoop, no model. Combine it with a model config that has no test
+# set of its own, e.g.
+#   _base_ = ['mmagic::_base_/default_runtime.py', './eval_vid4_bd.py'];  model = dict(...)
+# (configs/<family>/*_test-*.py are the ready-made model + test set configs). Layout: ./test_sets.py; data root:
+#   --cfg-options test_dataloader.dataset.data_root=DIR
+_base_ = './test_sets.py'
 
-test_dataloader = dict(dataset=dict(data_prefix=dict(img='BDx4', gt='GT')))
-test_evaluator = dict(metrics=[dict(type='ClipPSNRSSIM', convert_to='Y', prefix='Vid4-BDx4-Y')])
+custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)
+
+test_cfg = dict(type='MultiTestLoop')
+test_dataloader = {{_base_.vid4_bd_test_dataloader}}
+test_evaluator = {{_base_.vid4_bd_test_evaluator}}

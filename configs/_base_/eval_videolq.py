@@ -1,17 +1,13 @@
-# VideoLQ (real-world, no GT): NIQE on the Y channel of every 8-bit output frame, mean per clip then over clips
-# (ClipNIQE over MMagic's MATLAB-faithful niqe). Layout: <videolq_data_root>/<clip>/%08d.png.
-_base_ = './eval_vid4_bi.py'
+# VideoLQ (NIQE on Y, no GT) with the project's protocol metric, as a data-only config: the
+# test set, its evaluator and MMagic's MultiTestLoop, no model. Combine it with a model config that has no test
+# set of its own, e.g.
+#   _base_ = ['mmagic::_base_/default_runtime.py', './eval_videolq.py'];  model = dict(...)
+# (configs/<family>/*_test-*.py are the ready-made model + test set configs). Layout: ./test_sets.py; data root:
+#   --cfg-options test_dataloader.dataset.data_root=DIR
+_base_ = './test_sets.py'
 
-videolq_data_root = 'data/VideoLQ'
-test_dataloader = dict(
-    dataset=dict(
-        metainfo=dict(dataset_type='videolq', task_name='vsr'),
-        data_root=videolq_data_root,
-        data_prefix=dict(img='', gt=''),
-        ann_file='',
-        pipeline=[
-            dict(type='GenerateSegmentIndices', interval_list=[1]),
-            dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-            dict(type='PackInputs')
-        ]))
-test_evaluator = dict(_delete_=True, type='Evaluator', metrics=[dict(type='ClipNIQE', convert_to='y', prefix='VideoLQ')])
+custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)
+
+test_cfg = dict(type='MultiTestLoop')
+test_dataloader = {{_base_.videolq_test_dataloader}}
+test_evaluator = {{_base_.videolq_test_evaluator}}

@@ -1,25 +1,13 @@
-# Vimeo-90K-T BIx4: 7 LR frames in, the centre frame (im4.png) scored on Y, crop 0, no mirror extension
-# (IART's flip_seq False), mean over the clips of meta_info_Vimeo90K_test_GT.txt (BasicSR's list: 7,824 clips;
-# tools/dataset_converters/make_annotations.py vimeo90k writes it from the official sep_testlist.txt).
-# MMagic's BasicVSR returns the centre output frame when the GT is one image; center_frame_only also covers
-# models that return all 7.
-_base_ = './eval_vid4_bi.py'
+# Vimeo-90K-T BIx4 (Y, centre frame of 7) with the project's protocol metric, as a data-only config: the
+# test set, its evaluator and MMagic's MultiTestLoop, no model. Combine it with a model config that has no test
+# set of its own, e.g.
+#   _base_ = ['mmagic::_base_/default_runtime.py', './eval_vimeo90k_t_bi.py'];  model = dict(...)
+# (configs/<family>/*_test-*.py are the ready-made model + test set configs). Layout: ./test_sets.py; data root:
+#   --cfg-options test_dataloader.dataset.data_root=DIR
+_base_ = './test_sets.py'
 
-vimeo_data_root = 'data/vimeo90k'
-test_dataloader = dict(
-    dataset=dict(
-        metainfo=dict(dataset_type='vimeo90k_seq', task_name='vsr'),
-        data_root=vimeo_data_root,
-        data_prefix=dict(img='BIx4', gt='GT'),
-        ann_file='meta_info_Vimeo90K_test_GT.txt',
-        depth=2,
-        num_input_frames=7,
-        fixed_seq_len=7,
-        load_frames_list=dict(img=[f'im{i}.png' for i in range(1, 8)], gt=['im4.png']),
-        pipeline=[
-            dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-            dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-            dict(type='PackInputs')
-        ]))
-test_evaluator = dict(
-    metrics=[dict(type='ClipPSNRSSIM', convert_to='Y', center_frame_only=True, prefix='Vimeo-90K-T-BIx4-Y')])
+custom_imports = dict(imports=['iart_mm'], allow_failed_imports=False)
+
+test_cfg = dict(type='MultiTestLoop')
+test_dataloader = {{_base_.vimeo90k_t_bi_test_dataloader}}
+test_evaluator = {{_base_.vimeo90k_t_bi_test_evaluator}}

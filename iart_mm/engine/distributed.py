@@ -15,6 +15,12 @@ creates the gloo group itself.
 SPyNet's freeze (``fix_iter``) changes which parameters get gradients during training, so DDP needs
 ``find_unused_parameters=True`` and no static graph (docs/release_differences.md, "Training: SPyNet unfreeze
 under DDP"); :func:`setup_distributed` keeps the config's value and warns when it is False.
+
+Evaluation under several processes must score what one process scores: :func:`one_rank_per_sample` gives every
+validation/test dataloader MMEngine's ``DefaultSampler`` with ``shuffle=False, round_up=False``, so each clip goes
+to exactly one rank (a dataloader without a sampler would score every clip on every rank, and ``round_up`` would
+repeat clips on some ranks to even out the split); MMEngine's ``collect_results`` then interleaves the ranks'
+results back into dataset order, each clip once.
 """
 import logging
 import os
@@ -52,14 +58,37 @@ def _set_backend(cfg, backend):
     cfg.env_cfg = env_cfg
 
 
+def one_rank_per_sample(cfg):
+    """Give every ``val_dataloader`` / ``test_dataloader`` (a dict or MMagic's list) a sampler that splits the
+    samples over the ranks without repeating any: ``DefaultSampler(shuffle=False, round_up=False)``.
+
+    A loader with another sampler type is left alone (the config chose it). Returns ``cfg``.
+    """
+    for key in ('val_dataloader', 'test_dataloader'):
+        loaders = cfg.get(key)
+        if not loaders:
+            continue
+        for loader in loaders if isinstance(loaders, (list, tuple)) else [loaders]:
+            if not isinstance(loader, dict):
+                continue  # an already-built DataLoader
+            sampler = loader.get('sampler')
+            if sampler is None:
+                loader['sampler'] = dict(type='DefaultSampler', shuffle=False, round_up=False)
+            elif sampler.get('type') in ('DefaultSampler', 'mmengine.DefaultSampler'):
+                sampler['round_up'] = False
+    return cfg
+
+
 def setup_distributed(cfg):
     """Prepare ``cfg`` (an MMEngine Config, ``cfg.launcher`` set) for a distributed run; a no-op for 'none'.
 
-    Sets ``env_cfg.dist_cfg.backend`` and ``model_wrapper_cfg``; on CPU also initialises the gloo process group
-    from torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) or, for ``slurm``, from srun's.
+    Sets ``env_cfg.dist_cfg.backend``, ``model_wrapper_cfg`` and the evaluation samplers
+    (:func:`one_rank_per_sample`); on CPU also initialises the gloo process group from torchrun's environment
+    (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) or, for ``slurm``, from srun's.
     """
     if cfg.get('launcher', 'none') == 'none':
         return cfg
+    one_rank_per_sample(cfg)
     backend = distributed_backend()
     _set_backend(cfg, backend)
     if cfg.launcher not in ('pytorch', 'slurm'):

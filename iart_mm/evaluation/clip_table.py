@@ -1,7 +1,23 @@
 """Per-clip aggregation of per-frame scores (the papers' mean per clip, then mean over clips) and its table."""
+import os.path as osp
 from collections import OrderedDict
 
 import numpy as np
+
+
+def short_clip_names(names):
+    """``{name: short name}``: clip folders (absolute paths) relative to their common parent, others unchanged.
+
+    ``/d/Vid4/GT/calendar`` -> ``calendar``; ``/d/vimeo90k/GT/00001/0266`` -> ``00001/0266`` beside other folders
+    of ``GT``; a single folder -> its last part.
+    """
+    names = list(names)
+    if not names or not all(osp.isabs(n) for n in names):
+        return {n: n for n in names}
+    if len(names) == 1:
+        return {names[0]: osp.basename(names[0])}
+    parent = osp.commonpath(names)
+    return {n: osp.relpath(n, parent).replace(osp.sep, '/') for n in names}
 
 
 def average_per_clip(records, names):
@@ -13,7 +29,8 @@ def average_per_clip(records, names):
         names (list[str]): the score names to average.
 
     Returns:
-        tuple[OrderedDict, dict]: ``{clip: {name: mean, 'frames': n}}`` in first-seen order, and
+        tuple[OrderedDict, dict]: ``{clip: {name: mean, 'frames': n}}`` in first-seen order (clip folders
+        shortened by :func:`short_clip_names`), and
         ``{name: mean over clips}``.
     """
     if not records:
@@ -26,6 +43,8 @@ def average_per_clip(records, names):
         row = {name: float(np.mean([r[name] for r in recs])) for name in names}
         row['frames'] = len(recs)
         table[clip] = row
+    short = short_clip_names(table)
+    table = OrderedDict((short[clip], row) for clip, row in table.items())
     overall = {name: float(np.mean([row[name] for row in table.values()])) for name in names}
     return table, overall
 

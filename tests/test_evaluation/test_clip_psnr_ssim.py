@@ -53,3 +53,28 @@ def test_bad_arguments_and_mismatch():
         metric.process([], [_sample('x', np.zeros((2, 3, 12, 12)), np.zeros((3, 3, 12, 12)))])
     with pytest.raises(ValueError, match='no per-frame scores'):
         average_per_clip([], ['PSNR'])
+
+
+def test_vimeo_sequences_of_one_folder_are_separate_clips():
+    # Vimeo-90K-T is averaged over its sequences: '00001/0001' and '00001/0002' are two clips, not one folder
+    gt = np.zeros((1, 3, 12, 12))
+    metric = ClipPSNRSSIM(center_frame_only=True)
+    metric.process([], [_sample('00001/0001', gt, gt + 10), _sample('00001/0002', gt, gt + 20),
+                        _sample('00002/0001', gt, gt + 20)])
+    out = metric.compute_metrics(metric.results)
+    expected = np.mean([10 * np.log10(255**2 / e) for e in (100, 400, 400)])
+    assert out['PSNR'] == pytest.approx(expected)
+
+
+def test_clips_without_key_are_told_apart_by_their_whole_folder(tmp_path):
+    # MMagic's datasets give no key: the clip is the folder of its frames, and Vimeo-90K-T's sequences 00001/0266
+    # and 00002/0266 share their last folder name
+    gt = np.zeros((1, 3, 12, 12))
+    metric = ClipPSNRSSIM(center_frame_only=True)
+    for seq, err in (('00001/0266', 10), ('00002/0266', 20)):
+        sample = _sample(None, gt, gt + err)
+        sample['gt_path'] = [str(tmp_path / 'GT' / seq / 'im4.png')]
+        metric.process([], [sample])
+    table, overall = average_per_clip([r for s in metric.results for r in s], ['PSNR'])
+    assert list(table) == ['00001/0266', '00002/0266']
+    assert overall['PSNR'] == pytest.approx(np.mean([10 * np.log10(255**2 / e**2) for e in (10, 20)]))

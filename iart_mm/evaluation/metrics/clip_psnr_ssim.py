@@ -20,15 +20,21 @@ from ..functional import psnr, quantize_to_uint8, ssim
 
 
 def clip_name_of(data_sample, index):
-    """Name of the clip a test sample belongs to: its ``key`` (folder name), else its GT folder, else its index."""
+    """Identity of the clip a test sample belongs to: its ``key``, else the folder of its first GT (or LR) frame,
+    else its index.
+
+    The folder is kept whole, so two Vimeo-90K-T sequences ``00001/0266`` and ``00002/0266`` stay two clips (the set
+    is averaged over sequences); :func:`~iart_mm.evaluation.clip_table.average_per_clip` shortens the folders to
+    their part below the clips' common parent for the table (``calendar``, ``00001/0266``).
+    """
     key = data_sample.get('key')
     if key:
-        return str(key).split('/')[0]
+        return str(key)
     path = data_sample.get('gt_path') or data_sample.get('img_path')
     if isinstance(path, (list, tuple)) and path:
         path = path[0]
     if path:
-        return osp.basename(osp.dirname(str(path)))
+        return osp.dirname(osp.abspath(str(path)))
     return f'sample{index}'
 
 
