@@ -33,7 +33,7 @@ SET_OF_DATASET_TYPE = {'reds_reds4': 'REDS', 'vid4': 'Vid4', 'udm10': 'UDM10', '
                        'videolq': 'VideoLQ'}
 
 
-def _make_annotations(*argv):
+def make_annotations(*argv):
     spec = importlib.util.spec_from_file_location(
         'make_annotations', REPO_DIR / 'tools' / 'dataset_converters' / 'make_annotations.py')
     module = importlib.util.module_from_spec(spec)
@@ -41,15 +41,15 @@ def _make_annotations(*argv):
     assert module.main([str(a) for a in argv]) == 0, argv
 
 
-def _write(folder, frames, tmpl='{:08d}.png', first=0):
+def write_frames(folder, frames, tmpl='{:08d}.png', first=0):
     """RGB frames -> ``folder/tmpl.format(first + t)`` PNGs."""
     folder.mkdir(parents=True, exist_ok=True)
     for t, frame in enumerate(frames):
         cv2.imwrite(str(folder / tmpl.format(first + t)), np.ascontiguousarray(frame[:, :, ::-1]))
 
 
-class _Clips:
-    """HR clips cut from one photograph, each starting elsewhere and moving another way."""
+class ClipSource:
+    """HR clips (t, 256, 256, 3) cut from one photograph, each starting elsewhere and moving another way."""
 
     steps = [(2, 3), (-3, 1), (1, -2), (-1, -3)]
 
@@ -67,36 +67,36 @@ class _Clips:
 def write_stand_in_sets(root, reds_frames=5):
     """Write all five stand-in sets under ``root/data``; returns ``root/data``."""
     data = Path(root) / 'data'
-    clips = _Clips()
+    clips = ClipSource()
     bi = lambda gt: [bi_downsample(f, 4) for f in gt]  # noqa: E731
     bd = lambda gt: [bd_downsample(f, 4) for f in gt]  # noqa: E731
 
     for clip in REDS4_CLIPS:
         gt = clips.next(reds_frames)
-        _write(data / 'REDS' / 'train_sharp' / clip, gt)
-        _write(data / 'REDS' / 'train_sharp_bicubic' / 'X4' / clip, bi(gt))
-    _make_annotations('reds4', data / 'REDS' / 'train_sharp', data / 'REDS')
+        write_frames(data / 'REDS' / 'train_sharp' / clip, gt)
+        write_frames(data / 'REDS' / 'train_sharp_bicubic' / 'X4' / clip, bi(gt))
+    make_annotations('reds4', data / 'REDS' / 'train_sharp', data / 'REDS')
 
     for clip in VID4_CLIPS:
         gt = clips.next(3)
-        _write(data / 'Vid4' / 'GT' / clip, gt)
-        _write(data / 'Vid4' / 'BIx4' / clip, bi(gt))
-        _write(data / 'Vid4' / 'BDx4' / clip, bd(gt))
-    _make_annotations('folder', data / 'Vid4' / 'GT', data / 'Vid4' / 'meta_info_Vid4_GT.txt')
+        write_frames(data / 'Vid4' / 'GT' / clip, gt)
+        write_frames(data / 'Vid4' / 'BIx4' / clip, bi(gt))
+        write_frames(data / 'Vid4' / 'BDx4' / clip, bd(gt))
+    make_annotations('folder', data / 'Vid4' / 'GT', data / 'Vid4' / 'meta_info_Vid4_GT.txt')
 
     for clip in UDM10_CLIPS:
         gt = clips.next(3)
-        _write(data / 'UDM10' / 'GT' / clip, gt, '{:04d}.png')
-        _write(data / 'UDM10' / 'BDx4' / clip, bd(gt), '{:04d}.png')
+        write_frames(data / 'UDM10' / 'GT' / clip, gt, '{:04d}.png')
+        write_frames(data / 'UDM10' / 'BDx4' / clip, bd(gt), '{:04d}.png')
 
     for seq in VIMEO_SEQUENCES:
         gt = clips.next(7)
         for sub, frames in (('GT', gt), ('BIx4', bi(gt)), ('BDx4', bd(gt))):
-            _write(data / 'vimeo90k' / sub / seq, frames, 'im{}.png', first=1)  # official names: im1 .. im7
+            write_frames(data / 'vimeo90k' / sub / seq, frames, 'im{}.png', first=1)  # official names: im1 .. im7
     (data / 'vimeo90k' / 'sep_testlist.txt').write_text('\n'.join(VIMEO_SEQUENCES) + '\n')
-    _make_annotations('vimeo90k', data / 'vimeo90k' / 'sep_testlist.txt', data / 'vimeo90k' / 'GT',
+    make_annotations('vimeo90k', data / 'vimeo90k' / 'sep_testlist.txt', data / 'vimeo90k' / 'GT',
                       data / 'vimeo90k' / 'meta_info_Vimeo90K_test_GT.txt')
 
     for clip in VIDEOLQ_CLIPS:
-        _write(data / 'VideoLQ' / clip, bi(clips.next(3)))
+        write_frames(data / 'VideoLQ' / clip, bi(clips.next(3)))
     return data

@@ -17,19 +17,12 @@ Frames are sliding crops of a photograph (:mod:`iart_mm.datasets.synthetic_clip`
 (the configs' training patch, and SPyNet's minimum), BI by MATLAB bicubic and BD by Gaussian blur +
 subsampling. Nothing here is committed data: the tests write it to a temporary folder.
 """
-import importlib.util
 from pathlib import Path
-
-import cv2
-import numpy as np
 
 from iart_mm.datasets.bd_degradation import bd_downsample
 from iart_mm.datasets.matlab_resize import bi_downsample
-from iart_mm.datasets.synthetic_clip import sample_photo, sliding_crops
+from tests.stand_in_sets import REDS4_CLIPS, ClipSource, make_annotations, write_frames
 
-REPO_DIR = Path(__file__).resolve().parents[1]
-HR = 256
-REDS4_CLIPS = ('000', '011', '015', '020')
 REDS_TRAIN_CLIPS = ('001', '002')
 REDS_SUB_CLIPS = ('000_s001', '001_s001')
 VIMEO_SEQUENCES = ('00001/0001', '00002/0002')
@@ -39,38 +32,6 @@ UDM10_CLIPS = ('archpeople', )
 REDS_FRAMES = 5
 #: frames per Vid4 / UDM10 validation clip
 VAL_FRAMES = 2
-
-
-def _make_annotations(*argv):
-    """Run ``make_annotations.py`` as its CLI does (``main(argv)``), in this process."""
-    spec = importlib.util.spec_from_file_location(
-        'make_annotations', REPO_DIR / 'tools' / 'dataset_converters' / 'make_annotations.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.main([str(a) for a in argv]) == 0, argv
-
-
-def _write(folder, frames, tmpl='{:08d}.png', first=0):
-    """RGB frames -> ``folder/tmpl.format(first + t)`` PNGs."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for t, frame in enumerate(frames):
-        cv2.imwrite(str(folder / tmpl.format(first + t)), np.ascontiguousarray(frame[:, :, ::-1]))
-
-
-class _Clips:
-    """HR clips (t, 256, 256, 3) cut from one photograph, each starting elsewhere and moving another way."""
-
-    steps = [(2, 3), (-3, 1), (1, -2), (-1, -3)]
-
-    def __init__(self):
-        self.photo = sample_photo()
-        self.count = 0
-
-    def next(self, num_frames):
-        c = self.count
-        self.count += 1
-        start = (20 + 37 * c % 200, 10 + 53 * c % 150)
-        return sliding_crops(self.photo, num_frames, HR, start=start, step=self.steps[c % len(self.steps)])
 
 
 def _bi(gt):
@@ -84,33 +45,33 @@ def _bd(gt):
 def write_stand_in_train_sets(root):
     """Write the stand-in REDS, Vimeo-90K, Vid4 and UDM10 sets under ``root/data``; returns ``root/data``."""
     data = Path(root) / 'data'
-    clips = _Clips()
+    clips = ClipSource()
 
     reds = data / 'REDS'
     for clip in REDS4_CLIPS + REDS_TRAIN_CLIPS:
         gt = clips.next(REDS_FRAMES)
-        _write(reds / 'train_sharp' / clip, gt)
-        _write(reds / 'train_sharp_bicubic' / 'X4' / clip, _bi(gt))
-    _make_annotations('reds4', reds / 'train_sharp', reds)
+        write_frames(reds / 'train_sharp' / clip, gt)
+        write_frames(reds / 'train_sharp_bicubic' / 'X4' / clip, _bi(gt))
+    make_annotations('reds4', reds / 'train_sharp', reds)
     for clip in REDS_SUB_CLIPS:
-        _write(reds / 'train_sharp_sub' / clip, clips.next(REDS_FRAMES))
+        write_frames(reds / 'train_sharp_sub' / clip, clips.next(REDS_FRAMES))
 
     vimeo = data / 'vimeo90k'
     for seq in VIMEO_SEQUENCES:
         gt = clips.next(7)
         for sub, frames in (('GT', gt), ('BIx4', _bi(gt)), ('BDx4', _bd(gt))):
-            _write(vimeo / sub / seq, frames, 'im{}.png', first=1)  # official names: im1 .. im7
+            write_frames(vimeo / sub / seq, frames, 'im{}.png', first=1)  # official names: im1 .. im7
     (vimeo / 'sep_trainlist.txt').write_text('\n'.join(VIMEO_SEQUENCES) + '\n')
-    _make_annotations('vimeo90k', vimeo / 'sep_trainlist.txt', vimeo / 'GT', vimeo / 'meta_info_Vimeo90K_train_GT.txt')
+    make_annotations('vimeo90k', vimeo / 'sep_trainlist.txt', vimeo / 'GT', vimeo / 'meta_info_Vimeo90K_train_GT.txt')
 
     for clip in VID4_CLIPS:
         gt = clips.next(VAL_FRAMES)
         for sub, frames in (('GT', gt), ('BIx4', _bi(gt)), ('BDx4', _bd(gt))):
-            _write(data / 'Vid4' / sub / clip, frames)
-    _make_annotations('folder', data / 'Vid4' / 'GT', data / 'Vid4' / 'meta_info_Vid4_GT.txt')
+            write_frames(data / 'Vid4' / sub / clip, frames)
+    make_annotations('folder', data / 'Vid4' / 'GT', data / 'Vid4' / 'meta_info_Vid4_GT.txt')
 
     for clip in UDM10_CLIPS:
         gt = clips.next(VAL_FRAMES)
-        _write(data / 'UDM10' / 'GT' / clip, gt, '{:04d}.png')
-        _write(data / 'UDM10' / 'BIx4' / clip, _bi(gt), '{:04d}.png')
+        write_frames(data / 'UDM10' / 'GT' / clip, gt, '{:04d}.png')
+        write_frames(data / 'UDM10' / 'BIx4' / clip, _bi(gt), '{:04d}.png')
     return data
