@@ -6,12 +6,15 @@ configured aligner (IA by default), stacks ``[aligned n-1, current, aligned n-2]
 branch's 3-frame window Swin backbone. forward_2's features are upsampled x4 and added to the bilinear
 upsampled input.
 
-Fixes to the release (SPEC section 6): backbones are built without CUDA; the mirror-extension flag is
-recomputed per call; the CPU feature cache moves tensors to the input's device (works with no GPU, and with
-mirror-extended clips); ``window_size`` may be a tuple; the release's unused per-branch convs are dropped.
-"""
-import itertools
+This is the model as written (training, export). A no-grad forward in eval mode runs the same function through
+:mod:`.inference` (window-order Swin blocks, a banded upsampler, the C++ attention op where usable) unless
+``IART_MM_FAST_INFERENCE=0`` or :func:`.inference.set_fast_inference` turns it off.
 
+Fixes to the release (docs/release_differences.md, 'IART network'): backbones are built without CUDA; the
+mirror-extension flag is recomputed per call; the CPU feature cache moves tensors to the input's device (works
+with no GPU, and with mirror-extended clips); ``window_size`` may be a tuple; the release's unused per-branch
+convs are dropped.
+"""
 import torch
 import torch.nn as nn
 from mmagic.models.editors.basicvsr.basicvsr_net import SPyNet
@@ -19,12 +22,11 @@ from mmagic.models.utils import flow_warp
 from mmagic.registry import MODELS
 from mmengine.model import BaseModule
 
-from ....utils.compile_fallback import compile_with_fallback
+from .inference import inference_runner
 from .swin_backbone import WindowSwinBackbone
 
 BRANCHES = ('backward_1', 'forward_1', 'backward_2', 'forward_2')
 MIN_LR_SIZE = 64
-UPSAMPLE_HALO = 3  # LR rows: 3x3 convs at x1, x1, x2, x4, x4 reach 1 + 1 + 1/2 + 1/4 + 1/4 LR rows
 
 
 @MODELS.register_module()
@@ -47,14 +49,8 @@ class IAPSRTRecurrentNet(BaseModule):
         aligner (dict | None): Aligner config for ``MODELS.build``; any ``aligner(feat_neighbor, feat_current,
             flow)``. Default: ``ImplicitWarp(dim=embed_dim, num_heads=num_heads[0], pe_dim=embed_dim,
             pe_temp=0.01)``.
-        upsample_tile_rows (int): LR rows per band of the x4 upsampler in inference (memory only: the output
-            is the same). Default: 32.
-        compile_backbone (bool): In inference (eval, no grad), run each propagation step's backbone through
-            ``torch.compile``: one graph per frame size serves all four branches, whose weights are its inputs.
-            The first step at a frame size compiles (~1 min for the released config on 2 CPU cores; a C++
-            compiler is needed on CPU). On CPU it is no faster than the eager path (docs/benchmarks.md). If
-            compiling or running the graph fails, the network warns once and runs eager from then on, with the
-            same numbers to float32 rounding. Default: False.
+        upsample_tile_rows (int): LR rows per band of the x4 upsampler in fast inference (memory only: the
+            output is the same). Default: 32.
     """
 
     def __init__(self,
@@ -72,7 +68,6 @@ class IAPSRTRecurrentNet(BaseModule):
                  use_checkpoint=True,
                  aligner=None,
                  upsample_tile_rows=32,
-                 compile_backbone=False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if num_frames != 3:
@@ -102,8 +97,6 @@ class IAPSRTRecurrentNet(BaseModule):
         self.lrelu = nn.LeakyReLU(negative_slope=0.1, inplace=True)
         self.aligner = MODELS.build(aligner)
         self.upsample_tile_rows = upsample_tile_rows
-        self._compiled_backbone = compile_with_fallback(functional_backbone, 'IAPSRTRecurrentNet backbone') \
-            if compile_backbone else None
 
     @staticmethod
     def is_mirror_extended(lqs):
@@ -131,7 +124,7 @@ class IAPSRTRecurrentNet(BaseModule):
             flows_forward = self.spynet(lqs_2, lqs_1).view(n, t - 1, 2, h, w)
         return flows_forward, flows_backward
 
-    def propagate(self, feats_in, flows, branch, device, cache):
+    def propagate(self, feats_in, flows, branch, device, cache, runner=None):
         """One branch over the clip.
 
         Args:
@@ -140,6 +133,7 @@ class IAPSRTRecurrentNet(BaseModule):
             branch (str): One of ``BRANCHES``.
             device: Where the computation runs.
             cache (bool): Keep the per-frame outputs on the CPU.
+            runner (InferenceRunner | None): Runs the backbone in fast inference; None: the model as written.
 
         Returns:
             list[Tensor]: This branch's per-frame outputs (n, C, h, w), time order.
@@ -163,24 +157,10 @@ class IAPSRTRecurrentNet(BaseModule):
                     flow_n2 = flow_n1 + flow_warp(flow_prev, flow_n1.permute(0, 2, 3, 1))
                     cond_n2 = self.aligner(props[k - 2].to(device), feat_cur, flow_n2)
                 cond = torch.stack([cond_n1, feat_cur, cond_n2], dim=1)
-            feat = self.run_backbone(branch, cond)
+            backbone = self.swin_backbone[branch]
+            feat = runner.backbone(backbone, cond) if runner is not None else backbone(cond)
             props.append(feat.cpu() if cache else feat)
         return props[::-1] if backward else props
-
-    def run_backbone(self, branch, cond):
-        """``self.swin_backbone[branch](cond)``: (n, 3, C, h, w) -> (n, C, h, w); compiled when so configured."""
-        backbone = self.swin_backbone[branch]
-        if self._compiled_backbone is not None and not (self.training or torch.is_grad_enabled()):
-            # plain tensors, not Parameters: the graph then takes them as inputs instead of guarding on each
-            # branch's parameter objects, so the four branches share it
-            state = {k: v.detach() for k, v in itertools.chain(backbone.named_parameters(), backbone.named_buffers())}
-            # contiguous: a branch's first stack repeats the previous branch's output, which can come channels
-            # last, and a second layout would compile a second graph
-            ok, feat = self._compiled_backbone(self.swin_backbone[BRANCHES[0]], state, cond.contiguous())
-            if ok:
-                return feat
-            self._compiled_backbone = None
-        return backbone(cond)
 
     def reconstruct(self, feat):
         """The x4 residual of one frame's features (n, C, h, w) -> (n, 3, 4h, 4w) (no image skip)."""
@@ -189,28 +169,18 @@ class IAPSRTRecurrentNet(BaseModule):
         hr = self.lrelu(self.pixel_shuffle(self.upconv2(hr)))
         return self.conv_last(self.lrelu(self.conv_hr(hr)))
 
-    def upsample(self, lqs, feats, cache):
-        """Reconstruct (n, t, 3, 4h, 4w) from per-frame features (n, C, h, w) and the input clip.
-
-        Without autograd each frame goes through in bands of ``upsample_tile_rows`` LR rows plus
-        ``UPSAMPLE_HALO`` rows either side (the upsampler's receptive field: every HR row the zero padding at a
-        band's cut can reach lies in the halo, which is cropped), so its 64-channel HR maps are held one band at
-        a time: 10 MB instead of 17 MB a map at 64x64, 50 MB instead of 236 MB at 180x320. The frames are
-        written into one preallocated output.
-        """
-        n, t, _, h, w = lqs.shape
-        out_device = torch.device('cpu') if cache else lqs.device
-        out = lqs.new_empty((n, t, 3, 4 * h, 4 * w), device=out_device)
-        tile = h if torch.is_grad_enabled() else max(1, self.upsample_tile_rows)
+    def upsample(self, lqs, feats, cache, runner=None):
+        """Reconstruct (n, t, 3, 4h, 4w) from per-frame features (n, C, h, w) and the input clip: each frame's
+        x4 residual plus its bilinear x4 upsampling (``runner``: in bands, into one preallocated output)."""
+        if runner is not None:
+            out_device = torch.device('cpu') if cache else lqs.device
+            n, t, _, h, w = lqs.shape
+            return runner.upsample(self, lqs, feats, lqs.new_empty((n, t, 3, 4 * h, 4 * w), device=out_device))
+        frames = []
         for i, feat in enumerate(feats):
-            feat = feat.to(lqs.device)
-            base = self.img_upsample(lqs[:, i])
-            for top in range(0, h, tile):
-                bottom = min(h, top + tile)
-                first, last = max(0, top - UPSAMPLE_HALO), min(h, bottom + UPSAMPLE_HALO)
-                hr = self.reconstruct(feat[:, :, first:last])[:, :, 4 * (top - first):4 * (bottom - first)]
-                out[:, i, :, 4 * top:4 * bottom] = hr + base[:, :, 4 * top:4 * bottom]
-        return out
+            frame = self.reconstruct(feat.to(lqs.device)) + self.img_upsample(lqs[:, i])
+            frames.append(frame.cpu() if cache else frame)
+        return torch.stack(frames, dim=1)
 
     def forward(self, lqs, return_flows=False):
         """Super-resolve a clip.
@@ -230,6 +200,7 @@ class IAPSRTRecurrentNet(BaseModule):
             raise ValueError(f'IAPSRTRecurrentNet needs at least 2 frames, got {t}')
         device = lqs.device
         cache = t > self.cpu_cache_length
+        runner = inference_runner(self, lqs)  # None: the model as written (training, autograd, export)
         mirror = self.is_mirror_extended(lqs)
 
         spatial = self.conv_first(lqs.reshape(-1, c, h, w)).view(n, t, -1, h, w)
@@ -240,13 +211,9 @@ class IAPSRTRecurrentNet(BaseModule):
             flows_forward, flows_backward = flows_forward.cpu(), flows_backward.cpu()
         for branch in BRANCHES:
             flows = flows_backward if branch.startswith('backward') else flows_forward
-            feats = self.propagate(feats, flows, branch, device, cache)
-        out = self.upsample(lqs, feats, cache)
+            feats = self.propagate(feats, flows, branch, device, cache, runner)
+        out = self.upsample(lqs, feats, cache, runner)
         if return_flows:
             return out, (flows_forward, flows_backward)
         return out
 
-
-def functional_backbone(template, state, cond):
-    """``template``'s forward with the weights and buffers of ``state`` (a backbone of the same shape)."""
-    return torch.func.functional_call(template, state, (cond, ))
