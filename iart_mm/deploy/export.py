@@ -1,7 +1,7 @@
 """Export an iart_mm / MMagic VSR generator to one ONNX file and check it in ONNX Runtime.
 
-The graph takes ``lrs`` (n, t, 3, h, w) float32 RGB in [0, 1] and returns ``hr`` (n, t, 3, 4h, 4w) float32
-(not clamped, as the network); n, t (>= 2), h and w (>= ``min_size``) are dynamic. Supported generators:
+The graph takes ``lrs`` (1, t, 3, h, w) float32 RGB in [0, 1] and returns ``hr`` (1, t, 3, 4h, 4w) float32
+(not clamped, as the network); t (>= 2), h and w (>= ``min_size``) are dynamic (a batch runs clip by clip). Supported generators:
 ``BasicVSRNet``, ``IABasicVSRNet``, ``IARealBasicVSRNet`` and ``IAPSRTRecurrentNet`` (IART).
 """
 import copy
@@ -42,7 +42,9 @@ class ExportReport:
 
 
 def _dims(torch_export):
-    n = torch_export.Dim('n', min=1, max=64)
+    # the batch is 1 in the graph (the exporter specialises a size-1 example dimension); OnnxGenerator runs
+    # a larger batch clip by clip
+    n = None
     t = torch_export.Dim('t', min=2, max=4096)
     h = torch_export.Dim('h', min=MIN_SIZE, max=8192)
     w = torch_export.Dim('w', min=MIN_SIZE, max=8192)
@@ -50,7 +52,7 @@ def _dims(torch_export):
 
 
 def _frame_dims(n, h, w):
-    return {0: n, 2: h, 3: w}
+    return {2: h, 3: w} if n is None else {0: n, 2: h, 3: w}
 
 
 def compose_basicvsr(net, example, cleaner=None):
@@ -60,7 +62,7 @@ def compose_basicvsr(net, example, cleaner=None):
     Returns (onnx.ModelProto, {piece: export seconds}).
     """
     n, t, h, w = _dims(torch.export)
-    clip = {0: n, 1: t, 3: h, 4: w}
+    clip = {1: t, 3: h, 4: w}
     seconds = {}
     prep = BasicVSRPrep(net, cleaner).eval()
     prep_model, seconds['prep'] = export_piece(
@@ -81,12 +83,12 @@ def compose_basicvsr(net, example, cleaner=None):
         ['feat_prop', 'count', 'lr', 'flow', 'query', 'feat_backward'], ['feat_next', 'count_next', 'hr'],
         (frame, None, frame, frame, frame, frame))
 
-    comp = GraphComposer([helper.make_tensor_value_info('lrs', TensorProto.FLOAT, ['n', 't', 3, 'h', 'w'])])
+    comp = GraphComposer([helper.make_tensor_value_info('lrs', TensorProto.FLOAT, [1, 't', 3, 'h', 'w'])])
     lrs, flows_b, flows_f, queries, zero, count = comp.inline(prep_model, 'prep', ['lrs'])
     feats_b = comp.scan(body_b, 'backward', [zero, count], [lrs, flows_b, queries], reverse=True)[2]
     hr = comp.scan(body_f, 'forward', [zero, count], [lrs, flows_f, queries, feats_b], reverse=False)[2]
     comp.nodes.append(helper.make_node('Identity', [hr], ['hr']))
-    out = helper.make_tensor_value_info('hr', TensorProto.FLOAT, ['n', 't', 3, 'H', 'W'])
+    out = helper.make_tensor_value_info('hr', TensorProto.FLOAT, [1, 't', 3, 'H', 'W'])
     return comp.model([out], doc=f'{type(net).__name__} exported by iart_mm'), seconds
 
 

@@ -88,7 +88,10 @@ class OnnxGenerator(nn.Module):
     def run_numpy(self, lrs: np.ndarray) -> np.ndarray:
         """(n, t, 3, h, w) float32 in [0, 1] -> (n, t, 3, s*h, s*w) float32 (not clamped)."""
         self.check_input(lrs.shape)
-        return self.session.run([self._output], {self._input: np.ascontiguousarray(lrs, dtype=np.float32)})[0]
+        lrs = np.ascontiguousarray(lrs, dtype=np.float32)
+        # the graph's batch is 1: clips of a batch run one after another
+        outs = [self.session.run([self._output], {self._input: lrs[i:i + 1]})[0] for i in range(lrs.shape[0])]
+        return outs[0] if len(outs) == 1 else np.concatenate(outs)
 
     @torch.no_grad()
     def forward(self, lrs: torch.Tensor) -> torch.Tensor:
