@@ -13,11 +13,15 @@ Examples::
     python tools/inference_video.py frames/ out_frames/ --png --chunk 8 --context 4
     python tools/inference_video.py in.mp4 out.mp4 --onnx basicvsr.onnx --providers cuda cpu
 
-Errors print one line ``error: ...`` and exit with status 2, leaving any existing output untouched;
-Ctrl-C finishes the frames written so far into a playable file and exits with status 130.
+Errors print one line ``error: ...`` and exit with status 2, leaving any existing output untouched. A
+truncated or corrupt input is an error too (exit 2): the frames read are kept in OUTPUT's ``.partial``
+file, and ``--allow-partial`` accepts them as the result. Ctrl-C prints one line and exits with status
+130; the frames finished so far stay in a playable ``.partial`` file, which the line names. See
+docs/video.md.
 """
 import argparse
 import logging
+import signal
 import sys
 
 PRETRAINED = ('Vimeo90K_BIx4', 'Vimeo90K_BDx4', 'REDS4')
@@ -45,6 +49,9 @@ def parse_args(argv=None):
     out.add_argument('--no-copy-streams', action='store_true', help='do not copy audio and subtitles')
     out.add_argument('--fps', type=float, help='frame rate of a frame-folder input (default 25)')
     out.add_argument('--overwrite', action='store_true', help='replace an existing output')
+    out.add_argument('--allow-partial', action='store_true',
+                     help='accept the frames of a truncated or corrupt input as the result (default: exit 2 '
+                     'and keep them as OUTPUT.partial)')
     run = parser.add_argument_group('memory and speed')
     run.add_argument('--chunk', type=int, default=16,
                      help='output frames per temporal window (0 = whole clip at once)')
@@ -58,7 +65,10 @@ def parse_args(argv=None):
     half = run.add_mutually_exclusive_group()
     half.add_argument('--fp16', action='store_true', help='float16 autocast (falls back to fp32 on NaN)')
     half.add_argument('--bf16', action='store_true', help='bfloat16 autocast (falls back to fp32 on NaN)')
-    run.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    run.add_argument('--no-warm-up', action='store_true',
+                     help='skip the warm-up forward (2 frames at the minimum size) that keeps one-off setup '
+                     'costs out of the first window and the ETA')
+    run.add_argument('--no-progress', action='store_true', help='hide the steps and the progress bar')
     args = parser.parse_args(argv)
     if args.checkpoint and not args.config:
         parser.error('--checkpoint needs --config (use --official for an official IART checkpoint)')
@@ -90,37 +100,62 @@ def load_generator(args, device):
 
 
 def main(argv=None):
+    """Run the tool; returns the exit status (0, 2 for a one-line error, 130 after Ctrl-C)."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt as exc:  # at any moment, imports and model loading included
+        print(_interrupted_line(exc), file=sys.stderr)
+        return 130
+
+
+def _interrupted_line(exc):
+    path = getattr(exc, 'path', None)  # set by the API only for a playable partial output
+    if path is None:
+        return 'interrupted: nothing was written'
+    return f'interrupted: the {exc.frames_written} frames finished so far are in {path}'
+
+
+def _run(argv):
     from iart_mm.utils.allocator import tune_malloc_for_inference
     args = parse_args(argv)
     tune_malloc_for_inference()  # keep attention buffers in the heap (docs/benchmarks.md)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
     from iart_mm.apis.video_inference import check_output_path, output_kind, super_resolve_video
     from iart_mm.video import VideoError, open_source, select_device
+    from iart_mm.video.progress import step
     try:
         # cheap checks first, so a bad path fails before a model is loaded
         kind = output_kind(args.output, 'png' if args.png else 'auto')
         check_output_path(args.output, kind, args.overwrite, args.input)
         open_source(args.input, fps=args.fps)
         device = select_device(args.device or ('cpu' if args.onnx else None))
-        generator = load_generator(args, device)
+        with step('loading the model', not args.no_progress):
+            generator = load_generator(args, device)
         min_size = args.min_size or getattr(generator, 'min_size', 64)
         precision = 'fp16' if args.fp16 else 'bf16' if args.bf16 else 'fp32'
         result = super_resolve_video(
             generator, args.input, args.output, chunk=args.chunk, context=args.context, tile=args.tile,
             tile_overlap=args.tile_overlap, min_size=min_size, device=str(device), precision=precision,
             output=kind, codec=args.codec, crf=args.crf, pix_fmt=args.pix_fmt, fps=args.fps,
-            copy_streams=not args.no_copy_streams, overwrite=args.overwrite, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(f'interrupted: the frames written so far are in {args.output}', file=sys.stderr)
-        return 130
+            copy_streams=not args.no_copy_streams, overwrite=args.overwrite, allow_partial=args.allow_partial,
+            progress=not args.no_progress, warm_up=not args.no_warm_up)
     except (VideoError, ValueError, FileNotFoundError, KeyError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f'error: {message}', file=sys.stderr)
         return 2
-    print(f'wrote {result.frames_written} frames to {result.path}', file=sys.stderr)
+    note = ' (a partial result: the input is truncated or corrupt)' if result.incomplete else ''
+    print(f'wrote {result.frames_written} frames to {result.path}{note}', file=sys.stderr)
     return 0
+
+
+def _main_then_ignore_sigint():
+    status = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a late Ctrl-C must not print a traceback
+    if 'iart_mm' not in sys.modules:  # stopped during the imports: do not import the library just to exit
+        raise SystemExit(status)
+    return status
 
 
 if __name__ == '__main__':
     from tool_entry import run_tool  # this folder is sys.path[0] when a tool runs as a script
-    run_tool(main)
+    run_tool(_main_then_ignore_sigint)

@@ -12,6 +12,7 @@ import av
 import cv2
 import numpy as np
 
+from . import subtitles
 from .errors import VideoOutputError
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,9 @@ class VideoFileSink:
     """Encode RGB uint8 (H, W, 3) frames into ``path`` with the source's time base and timestamps.
 
     Audio and subtitle streams of ``copy_from`` (a video file path, or None) are remuxed without
-    re-encoding, interleaved by time with the video; streams the output container cannot hold are skipped
-    with a warning.
+    re-encoding, interleaved by time with the video. Text subtitles an MP4/MOV cannot hold in their own
+    codec (SubRip, ASS, WebVTT) become ``mov_text`` with the same cues and timings; other streams the
+    output container cannot hold are skipped with a warning.
     """
 
     def __init__(self, path, width, height, fps, time_base, codec='libx264', crf=18, pix_fmt='yuv420p',
@@ -38,7 +40,7 @@ class VideoFileSink:
             raise VideoOutputError(f'cannot create video {self.path}: {exc}') from None
         try:
             self.stream = self._add_video_stream(codec, fps, width, height, pix_fmt, crf)
-            self._src, self._copy_map, self._packets = None, {}, None
+            self._src, self._copy_map, self._convert, self._packets = None, {}, {}, None
             if copy_from is not None:
                 self._open_copy(copy_from)
         except BaseException:
@@ -68,6 +70,12 @@ class VideoFileSink:
             if in_stream.type not in ('audio', 'subtitle'):
                 continue
             name = in_stream.codec_context.name
+            if in_stream.type == 'subtitle' and name not in supported and subtitles.can_convert(
+                    name, self.container):
+                self._copy_map[in_stream.index] = subtitles.add_mov_text_stream(self.container)
+                self._convert[in_stream.index] = name
+                logger.info('subtitle stream #%d (%s) is written as mov_text', in_stream.index, name)
+                continue
             if name not in supported:
                 logger.warning('not copying %s stream #%d (%s): the %s container cannot hold it',
                                in_stream.type, in_stream.index, name, self.container.format.name)
@@ -109,7 +117,11 @@ class VideoFileSink:
             if until is not None and stamp * packet.time_base > until:
                 self._pending = packet
                 return
-            packet.stream = self._copy_map[packet.stream.index]
+            index = packet.stream.index
+            if index in self._convert:
+                packet = subtitles.mov_text_packet(packet, self._convert[index], self._copy_map[index])
+            else:
+                packet.stream = self._copy_map[index]
             self.container.mux(packet)
 
     def close(self, complete=True):

@@ -30,16 +30,18 @@ def synthetic_frame(index: int, width: int, height: int) -> np.ndarray:
 
 
 def make_synthetic_video(path, num_frames=12, width=72, height=64, fps=25, audio_codec='aac',
-                         sample_rate=44100, video_codec='libx264', crf=10, subtitles=()):
+                         sample_rate=44100, video_codec='libx264', crf=10, subtitles=(), faststart=False):
     """Write a clip of ``num_frames`` frames of ``width`` x ``height`` at ``fps`` to ``path``.
 
     ``audio_codec`` (e.g. 'aac', 'mp2', None for no audio) adds a stereo 440 Hz tone lasting as long as
     the video. ``subtitles``: (start_s, end_s, text) cues, stored as a SubRip stream (needs a container
-    that holds one, e.g. .mkv). Returns ``path``.
+    that holds one, e.g. .mkv). ``faststart``: an MP4 with its index (and frame count) before the data.
+    Returns ``path``.
     """
     path = Path(path)
     fps = Fraction(fps)
-    with tempfile.TemporaryDirectory() as tmp, av.open(str(path), 'w') as container:
+    options = {'movflags': 'faststart'} if faststart else {}
+    with tempfile.TemporaryDirectory() as tmp, av.open(str(path), 'w', options=options) as container:
         srt = _open_srt(Path(tmp) / 'cues.srt', subtitles) if subtitles else None
         video = container.add_stream(video_codec, rate=fps)
         video.width, video.height, video.pix_fmt = width, height, 'yuv420p'

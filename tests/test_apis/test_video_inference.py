@@ -8,7 +8,7 @@ import torch
 from mmagic.models.editors.basicvsr.basicvsr_net import BasicVSRNet
 
 from iart_mm.apis.video_inference import VideoResult, super_resolve_video
-from iart_mm.video import VideoOutputError
+from iart_mm.video import VideoInputError, VideoOutputError
 from iart_mm.video.synthetic import make_synthetic_video
 
 NUM_FRAMES = 12
@@ -80,3 +80,44 @@ def test_existing_output_is_refused_untouched(generator, clip, tmp_path):
     with pytest.raises(VideoOutputError, match='already exists'):
         super_resolve_video(generator, clip, dst, progress=False)
     assert dst.read_bytes() == b'keep me'
+
+
+def test_any_callable_is_a_backend(one_thread, clip, tmp_path):
+    """The model call is one function: a callable with the generator's contract (e.g. another runtime's
+    session) runs as it is, through the same chunking and tiling."""
+    calls = []
+
+    def nearest_x4(lq):
+        calls.append(tuple(lq.shape))
+        assert lq.dtype == torch.float32 and 0 <= lq.min() and lq.max() <= 1
+        return torch.nn.functional.interpolate(lq.flatten(0, 1), scale_factor=4, mode='nearest').unflatten(
+            0, lq.shape[:2])
+
+    result = super_resolve_video(nearest_x4, clip, tmp_path / 'sr.mkv', chunk=5, context=1, tile=64,
+                                 tile_overlap=8, progress=False)
+    assert result.frames_written == NUM_FRAMES and not result.fell_back_to_fp32
+    assert (1, 2, 3, 64, 64) == calls[0]  # the warm-up
+    assert all(shape[-1] <= 64 for shape in calls[1:])  # tiles
+    assert _describe(result.path)['size'] == (4 * 72, 4 * 64)
+
+
+def test_truncated_input_raises_with_the_partial_output(one_thread, clip, tmp_path):
+    from iart_mm.video import VideoIncompleteError
+    from iart_mm.video.synthetic import TinyRecurrentVSR
+    generator = TinyRecurrentVSR().eval()  # cheap: 30 frames
+    src = tmp_path / 'cut.mp4'
+    src.write_bytes(clip.read_bytes()[:clip.stat().st_size // 2])
+    with pytest.raises(VideoInputError):  # moov atom at the end: nothing can be read at all
+        super_resolve_video(generator, src, tmp_path / 'a.mp4', progress=False)
+    fast = make_synthetic_video(tmp_path / 'fast.mp4', num_frames=30, width=72, height=64, audio_codec=None,
+                                faststart=True)  # the index first: a truncated copy opens
+    src.write_bytes(fast.read_bytes()[:fast.stat().st_size * 3 // 4])
+    with pytest.raises(VideoIncompleteError) as info:
+        super_resolve_video(generator, src, tmp_path / 'b.mp4', min_size=8, progress=False)
+    read = info.value.frames_read
+    assert 0 < read < 30 and info.value.partial == tmp_path / 'b.partial.mp4'
+    with av.open(str(info.value.partial)) as partial:
+        assert sum(1 for _ in partial.decode(video=0)) == read
+    result = super_resolve_video(generator, src, tmp_path / 'c.mp4', allow_partial=True, min_size=8,
+                                 progress=False)
+    assert result.frames_written == read and 'reading failed after' in result.incomplete

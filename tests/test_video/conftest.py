@@ -1,6 +1,10 @@
 """Fixtures for the video pipeline tests."""
+import importlib.util
+
 import pytest
 import torch
+
+from conftest_paths import REPO_DIR
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +15,12 @@ def _single_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def cli():
+    """``tools/inference_video.py`` as a module (its ``main(argv)`` returns the exit status)."""
+    spec = importlib.util.spec_from_file_location('inference_video_cli', REPO_DIR / 'tools' / 'inference_video.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,6 +1,5 @@
 """tools/inference_video.py: a full run (model loading stubbed with a tiny model), PNG mode, and the
 one-line ``error: ...`` / exit 2 cases that must leave existing outputs untouched."""
-import importlib.util
 from fractions import Fraction
 
 import av
@@ -9,20 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest_paths import REPO_DIR
 from iart_mm.video.synthetic import TinyRecurrentVSR, make_synthetic_video
-
-
-def _load_cli():
-    spec = importlib.util.spec_from_file_location('inference_video_cli', REPO_DIR / 'tools' / 'inference_video.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope='module')
-def cli():
-    return _load_cli()
 
 
 @pytest.fixture
@@ -69,12 +55,50 @@ def test_video_run_keeps_rate_audio_and_subtitles(cli, tiny_model, clip, tmp_pat
     assert _subtitle_packets(dst) == _subtitle_packets(clip) == [(b'first', 0), (b'second', Fraction(3, 25))]
 
 
-def test_subtitles_an_mp4_cannot_hold_are_skipped(cli, tiny_model, clip, tmp_path, caplog):
+def _mov_text_cues(path):
+    """(text, start, end) of every non-empty cue, read back by FFmpeg's own mov_text decoder."""
+    cues = []
+    with av.open(str(path)) as container:
+        stream = container.streams.subtitles[0]
+        assert stream.codec_context.name == 'mov_text'
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                continue
+            start = packet.pts * packet.time_base
+            for subtitle in stream.decode(packet):
+                for rect in subtitle.rects:
+                    text = rect.ass.decode().split(',', 8)[-1]  # ASS dialogue: the text is the 9th field
+                    if text:
+                        cues.append((text, start, start + Fraction(subtitle.end_display_time, 1000)))
+    return cues
+
+
+def test_mp4_output_turns_srt_into_mov_text(cli, tiny_model, tmp_path):
+    cues = [(0.0, 0.1, 'first'), (0.12, 0.2, '<i>second</i> line'), (0.4, 0.9, 'two\nlines')]
+    src = make_synthetic_video(tmp_path / 'in.mkv', num_frames=25, width=32, height=32, audio_codec='aac',
+                               subtitles=cues)
     dst = tmp_path / 'out.mp4'
-    assert cli.main([str(clip), str(dst), '--min-size', '8', '--no-progress']) == 0
-    assert 'not copying subtitle stream' in caplog.text
+    assert cli.main([str(src), str(dst), '--min-size', '8', '--no-progress']) == 0
+    expected = [('first', 0, Fraction(1, 10)), ('second line', Fraction(3, 25), Fraction(1, 5)),
+                ('two\\Nlines', Fraction(2, 5), Fraction(9, 10))]  # the decoder gives ASS line breaks
+    assert _mov_text_cues(dst) == expected
+    # same cues and timings as the SRT stream of the input
+    assert [(start, start + duration) for _, start, duration in _srt_cues(src)] == [c[1:] for c in expected]
     with av.open(str(dst)) as out:
-        assert len(out.streams.audio) == 1 and not out.streams.subtitles
+        assert len(out.streams.audio) == 1 and sum(1 for _ in out.decode(video=0)) == 25
+
+
+def test_mkv_output_keeps_the_srt_codec(cli, tiny_model, clip, tmp_path):
+    dst = tmp_path / 'out.mkv'
+    assert cli.main([str(clip), str(dst), '--min-size', '8', '--no-progress']) == 0
+    with av.open(str(dst)) as out:
+        assert out.streams.subtitles[0].codec_context.name in ('srt', 'subrip')
+
+
+def _srt_cues(path):
+    with av.open(str(path)) as container:
+        return [(bytes(p), p.pts * p.time_base, p.duration * p.time_base)
+                for p in container.demux(subtitles=0) if p.size]
 
 
 def test_config_and_checkpoint_model(cli, clip, tmp_path):
@@ -96,7 +120,8 @@ def test_png_mode_with_progress_bar(cli, tiny_model, clip, tmp_path, capsys):
     dst = tmp_path / 'frames'
     assert cli.main([str(clip), str(dst), '--png', '--chunk', '4', '--min-size', '8']) == 0
     err = capsys.readouterr().err
-    assert '6/6' in err and 'frame' in err  # tqdm: count, rate (frame/s or s/frame) and ETA
+    # MKV states no frame count: the total is estimated from its duration and says so
+    assert '6/about 6' in err and 'frame/s' in err
     files = sorted(dst.glob('*.png'))
     assert [f.name for f in files] == [f'{i:08d}.png' for i in range(6)]
     assert cv2.imread(str(files[0])).shape == (256, 288, 3)
@@ -175,3 +200,15 @@ def test_bad_settings_are_one_line_errors(cli, tiny_model, clip, tmp_path, capsy
     assert cli.main([str(clip), str(tmp_path / 'c.mp4'), '--context', '-1', '--no-progress']) == 2
     assert 'context' in _error_line(capsys)
     assert not list(tmp_path.iterdir())
+
+
+def test_no_warm_up_starts_with_the_first_window(cli, clip, tmp_path, monkeypatch):
+    from tiny_video_models import HookedVSR
+    frames = []
+    monkeypatch.setattr(cli, 'load_generator',
+                        lambda args, device: HookedVSR(lambda call, lrs, where: frames.append(lrs.shape[1])))
+    for flag, first in (([], 2), (['--no-warm-up'], 6)):
+        frames.clear()
+        assert cli.main([str(clip), str(tmp_path / f'out{first}.mkv'), '--min-size', '8', '--no-progress']
+                        + flag) == 0
+        assert frames[0] == first  # the 2-frame warm-up, or the whole 6-frame clip as the first window

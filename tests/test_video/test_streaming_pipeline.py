@@ -5,7 +5,8 @@ import av
 import numpy as np
 import pytest
 
-from iart_mm.video import VideoFileSource, VideoInputError, WindowRestorer, open_source, run_stream
+from iart_mm.video import (VideoFileSource, VideoInputError, VideoInterrupted, WindowRestorer, open_source,
+                           run_stream)
 from iart_mm.video.synthetic import TinyRecurrentVSR, make_synthetic_video
 
 
@@ -63,25 +64,39 @@ def test_chunked_matches_whole_clip_when_context_is_large(clip):
 def test_interrupt_leaves_playable_partial_video(clip, tmp_path):
     from iart_mm.apis.video_inference import super_resolve_video
 
-    class StopOnThirdCall(TinyRecurrentVSR):
+    class StopOnFourthCall(TinyRecurrentVSR):  # call 1 is the warm-up, then one call per window
         calls = 0
 
         def forward(self, lrs):
-            StopOnThirdCall.calls += 1
-            if StopOnThirdCall.calls == 3:
+            StopOnFourthCall.calls += 1
+            if StopOnFourthCall.calls == 4:
                 raise KeyboardInterrupt
             return super().forward(lrs)
 
-    dst = tmp_path / 'partial.mp4'
-    with pytest.raises(KeyboardInterrupt):
-        super_resolve_video(StopOnThirdCall(), clip, dst, chunk=4, context=1, min_size=8, progress=False)
-    with av.open(str(dst)) as container:
+    dst = tmp_path / 'sr.mp4'
+    with pytest.raises(VideoInterrupted) as info:
+        super_resolve_video(StopOnFourthCall(), clip, dst, chunk=4, context=1, min_size=8, progress=False)
+    assert info.value.frames_written == 8 and info.value.path == tmp_path / 'sr.partial.mp4'
+    assert not dst.exists()  # the output path only ever holds a whole result
+    with av.open(str(info.value.path)) as container:
         frames = list(container.decode(video=0))
         assert len(frames) == 8 and frames[0].width == 288
         container.seek(0)
         audio = [p for p in container.demux(audio=0) if p.size]
     assert audio and max(float(p.pts * p.time_base) for p in audio) <= 8 / 25
     assert not list(tmp_path.glob('.*partial*'))
+
+
+def test_interrupt_before_any_frame_keeps_nothing(clip, tmp_path):
+    from iart_mm.apis.video_inference import super_resolve_video
+
+    class StopAtOnce(TinyRecurrentVSR):
+        def forward(self, lrs):
+            raise KeyboardInterrupt
+
+    with pytest.raises(VideoInterrupted) as info:
+        super_resolve_video(StopAtOnce(), clip, tmp_path / 'sr.mp4', min_size=8, progress=False)
+    assert (info.value.frames_written, info.value.path) == (0, None) and not list(tmp_path.iterdir())
 
 
 def test_missing_input():
