@@ -1,8 +1,9 @@
 """Export an iart_mm / MMagic VSR generator to one ONNX file and check it in ONNX Runtime.
 
 The graph takes ``lrs`` (1, t, 3, h, w) float32 RGB in [0, 1] and returns ``hr`` (1, t, 3, 4h, 4w) float32
-(not clamped, as the network); t (>= 2), h and w (>= ``min_size``) are dynamic (a batch runs clip by clip). Supported generators:
-``BasicVSRNet``, ``IABasicVSRNet``, ``IARealBasicVSRNet`` and ``IAPSRTRecurrentNet`` (IART).
+(not clamped, as the network); t (>= 2), h and w (>= ``min_size``) are dynamic (a batch runs clip by clip).
+Supported generators: ``BasicVSRNet``, ``IABasicVSRNet``, ``IARealBasicVSRNet``. ``IAPSRTRecurrentNet`` (IART)
+has its stages in :mod:`.iart_stages` but is refused until its composed graph matches PyTorch.
 """
 import copy
 import logging
@@ -24,9 +25,13 @@ from .stages import BasicVSRPrep, BasicVSRStep, RealBasicVSRCleaner
 logger = logging.getLogger(__name__)
 
 MIN_SIZE = 64  # SPyNet's pyramid
-SUPPORTED = ('BasicVSRNet', 'IABasicVSRNet', 'IARealBasicVSRNet', 'IAPSRTRecurrentNet')
+SUPPORTED = ('BasicVSRNet', 'IABasicVSRNet', 'IARealBasicVSRNet')
 #: max |ONNX - PyTorch| on [0, 1] the export accepts (float32; fp16 weights are held to FP16_TOLERANCE)
 TOLERANCE = 2e-4
+# iart_stages.compose_iart traces and runs in ONNX Runtime, but its output does not match PyTorch yet (max abs
+# diff ~1 on the small released-format model), so IART is refused rather than exported
+IART_NOT_YET = ('ONNX export of IAPSRTRecurrentNet (IART) is not supported yet: its composed graph does not '
+                'match PyTorch')
 FP16_TOLERANCE = 2e-2
 
 
@@ -100,8 +105,7 @@ def compose(generator, example):
     if name == 'IARealBasicVSRNet':
         return compose_basicvsr(generator.basicvsr, example, cleaner=RealBasicVSRCleaner(generator))
     if name == 'IAPSRTRecurrentNet':
-        from .iart_stages import compose_iart
-        return compose_iart(generator, example)
+        raise NotImplementedError(IART_NOT_YET)
     raise ValueError(f'ONNX export supports {", ".join(SUPPORTED)}; got {name}')
 
 
@@ -145,6 +149,8 @@ def export_onnx(generator, out_path, frames=15, fp16=False, config_text='', chec
     from iart_mm.version import __version__
     out_path = Path(out_path)
     name = type(generator).__name__
+    if name == 'IAPSRTRecurrentNet':
+        raise NotImplementedError(IART_NOT_YET)
     if name not in SUPPORTED:
         raise ValueError(f'ONNX export supports {", ".join(SUPPORTED)}; got {name}')
     if frames < 3:
