@@ -1,23 +1,9 @@
-"""Shared pytest fixtures: where the read-only shared data lives, and deterministic seeding."""
-from pathlib import Path
-
+"""Shared pytest fixtures: deterministic seeding. Repository and shared-data paths live in ``tests.paths``."""
 import pytest
 import torch
 
 import iart_mm  # noqa: F401  (registers modules into MMagic's registries)
-
-REPO_DIR = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_DIR.parent / 'shared'
-DATA_DIR = SHARED_DIR / 'data'
-REFERENCE_DIR = SHARED_DIR / 'reference' / 'iart_official'
-
-
-def require_shared(path):
-    """Skip (with the reason) when a piece of ../shared is absent, e.g. a clone without it beside."""
-    path = Path(path)
-    if not path.exists():
-        pytest.skip(f'shared data not found: {path}')
-    return path
+from tests.paths import DATA_DIR, REFERENCE_DIR, REPO_DIR, SHARED_DIR, require_shared  # noqa: F401  (re-exported)
 
 
 @pytest.fixture(autouse=True)

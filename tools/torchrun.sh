@@ -6,6 +6,11 @@ set -e
 TOOL=$1
 NPROC=$2
 shift 2
+# torchrun answers 0 or a non-number with a bare AssertionError / ValueError traceback
+if ! [[ "$NPROC" =~ ^[1-9][0-9]*$ ]]; then
+    echo "error: GPUS must be a positive number of processes per node (one per GPU, or CPU processes), got '$NPROC'" >&2
+    exit 2
+fi
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 exec "${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="${NNODES:-1}" \

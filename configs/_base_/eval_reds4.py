@@ -1,5 +1,6 @@
 # REDS4 (clips 000, 011, 015, 020; 100 frames each), BIx4: RGB PSNR/SSIM, crop 0, each clip in one pass,
-# mean per clip then over the 4 clips (SPEC section 4).
+# mean per clip then over the 4 clips
+# (docs/release_differences.md, "Evaluation protocol").
 # Layout: <reds_data_root>/{train_sharp_bicubic/X4,train_sharp}/<clip>/%08d.png and meta_info_reds4_val.txt
 # (tools/dataset_converters/make_annotations.py reds4).
 _base_ = './eval_vid4_bi.py'

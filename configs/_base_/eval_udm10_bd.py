@@ -1,4 +1,5 @@
-# UDM10 BDx4: Y channel, crop 0, whole clips, mean per clip then over the 10 clips (SPEC section 4).
+# UDM10 BDx4: Y channel, crop 0, whole clips, mean per clip then over the 10 clips
+# (docs/release_differences.md, "Evaluation protocol").
 # Layout: <udm10_data_root>/{BDx4,GT}/<clip>/%04d.png (folders are listed; no annotation file needed).
 _base_ = './eval_vid4_bi.py'
 

@@ -1,4 +1,5 @@
-# Vid4 BIx4 test set, scored as the papers do (SPEC section 4): the whole clip in one pass, the output rounded to
+# Vid4 BIx4 test set, scored as the papers do (docs/release_differences.md,
+# "Evaluation protocol"): the whole clip in one pass, the output rounded to
 # 8 bits, Y-channel PSNR/SSIM (BasicSR functions, crop 0), the mean per clip, then over the 4 clips
 # (ClipPSNRSSIM, which also logs the per-clip table).
 # Layout (MMagic's): <vid4_data_root>/{BIx4,GT}/<clip>/%08d.png and <vid4_data_root>/meta_info_Vid4_GT.txt

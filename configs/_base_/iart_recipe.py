@@ -1,6 +1,6 @@
-# The IART training recipe shared by configs/iart/* (SPEC sections 3 and 8), as variables that the configs
-# substitute with {{_base_.<name>}} next to an MMagic data base (the keys carry _delete_ so they replace
-# MMagic's BasicVSR settings instead of merging into them).
+# The IART training recipe shared by configs/iart/* (docs/release_differences.md, "Training recipe"), as
+# variables that the configs substitute with {{_base_.<name>}} next to an MMagic data base (the keys carry
+# _delete_ so they replace MMagic's BasicVSR settings instead of merging into them).
 spynet_url = 'https://download.openmmlab.com/mmediting/restorers/basicvsr/spynet_20210409-c6c1bd09.pth'
 
 # every argument but SPyNet keeps the released value (embed 120, depths/heads (6,6,6), window (3,8,8), IA).
@@ -8,10 +8,12 @@ spynet_url = 'https://download.openmmlab.com/mmediting/restorers/basicvsr/spynet
 # the usual source here, a local file works too (model.generator.spynet_pretrained=path/to/spynet.pth).
 iart_generator = dict(_delete_=True, type='IAPSRTRecurrentNet', spynet_pretrained=spynet_url)
 
-# Adam(2e-4, betas 0.9/0.99, no weight decay) under CUDA AMP like the release; SPyNet at 0.125x (flow_lr_mul)
+# Adam(2e-4, betas 0.9/0.99, no weight decay) under CUDA AMP like the release; SPyNet at 0.125x (flow_lr_mul).
+# AutoAmpOptimWrapper (iart_mm.engine.precision) is MMEngine's AmpOptimWrapper on a GPU and a plain fp32
+# OptimWrapper on a CPU-only machine, so the same config trains on both.
 iart_optim_wrapper = dict(
     _delete_=True,
-    type='AmpOptimWrapper',
+    type='AutoAmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(type='Adam', lr=2e-4, betas=(0.9, 0.99), weight_decay=0),
     paramwise_cfg=dict(custom_keys={'spynet': dict(lr_mult=0.125)}))

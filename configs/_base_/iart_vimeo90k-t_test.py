@@ -1,4 +1,5 @@
-# Vimeo-90K-T test sets as the IART release scores them (SPEC section 4): the 7 LR frames in, NOT mirror-
+# Vimeo-90K-T test sets as the IART release scores them (docs/release_differences.md,
+# "Evaluation protocol"): the 7 LR frames in, NOT mirror-
 # extended (flip_seq False), only the centre frame im4.png scored (MMagic's BasicVSR picks output t // 2 = 3
 # when the GT is a single image), Y-channel PSNR/SSIM, crop 0, over the clips in meta_info_Vimeo90K_test_GT.txt
 # (BasicSR's list, 7,824 clips). MMagic's own basicvsr_test_config mirror-extends the input instead.

@@ -1,4 +1,5 @@
-# IART Vimeo-90K BDx4 (Gaussian sigma 1.6 blur + subsampling, SPEC section 4): the BI recipe on BD data
+# IART Vimeo-90K BDx4 (Gaussian sigma 1.6 blur + subsampling, see "BD degradation" in
+# docs/release_differences.md): the BI recipe on BD data
 # ("change the data", says the release README), validated on Vid4 BDx4.
 _base_ = './iart_c64e120-n14_8xb1-300k_vimeo90k-bi.py'
 

@@ -1,6 +1,6 @@
 # IART Vimeo-90K BIx4 (options/IART_Vimeo_N14_300K.yml): septuplets mirror-extended to 7 + 7 = 14 frames,
 # 300K iterations from the REDS N16 model, Adam 1e-4, validation on Vid4 (Y PSNR/SSIM).
-# The release sets fix_flow=-1, which its trainer reads as "SpyNet frozen for the whole run" (SPEC 6.12);
+# The release sets fix_flow=-1, which its trainer reads as "SpyNet frozen for the whole run";
 # MMagic's BasicVSR freezes while step < fix_iter, so fix_iter > max_iters reproduces that. The 0.25x SPyNet
 # learning rate (flow_lr_mul) is kept for completeness and has no effect while SpyNet is frozen.
 _base_ = ['mmagic::basicvsr/basicvsr_2xb4_vimeo90k-bi.py', '../_base_/iart_recipe.py']

@@ -1,5 +1,6 @@
 # IART (IAPSRTRecurrentNet), REDS BIx4, 6-frame clips, 300K iterations: the release's
-# options/IART_REDS_N6_300K.yml (SPEC section 3). Validation on REDS4 (RGB PSNR/SSIM, crop 0).
+# options/IART_REDS_N6_300K.yml (docs/release_differences.md, "Training recipe").
+# Validation on REDS4 (RGB PSNR/SSIM, crop 0).
 # Training data: REDS train_sharp minus REDS4 (266 clips, MMagic's meta_info_reds4_train.txt), LR 64x64
 # patches, flips + transpose, 8 GPUs x batch 1. Recipe (optimizer, AMP, EMA): ../_base_/iart_recipe.py.
 _base_ = ['mmagic::basicvsr/basicvsr_2xb4_reds4.py', '../_base_/iart_recipe.py']
@@ -21,6 +22,7 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=50
 optim_wrapper = {{_base_.iart_optim_wrapper}}
 param_scheduler = {{_base_.iart_param_scheduler}}
 custom_hooks = {{_base_.iart_custom_hooks}}
-# SPyNet is frozen then unfrozen: keep DDP tolerant of parameters without gradients (SPEC 6.11)
+# SPyNet is frozen then unfrozen: keep DDP tolerant of parameters without gradients
+# (docs/release_differences.md, "Training: SPyNet unfreeze under DDP")
 find_unused_parameters = True
 randomness = dict(seed=0)

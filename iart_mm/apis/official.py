@@ -3,8 +3,8 @@
 ``init_from_official(path)`` reads the file, recognises its layout, infers the hyper-parameters from tensor
 shapes, maps the keys and loads strictly (only the documented unused keys may be dropped).
 ``official_to_mmengine(path)`` gives the same weights as a normal MMEngine checkpoint keyed for MMagic's
-model wrapper (``generator.*``), which ``tools/test.py`` loads with a matching config. Paths only; nothing is
-downloaded.
+model wrapper (``generator.*``) that carries its model config, so the tools run it without one. Paths only;
+nothing is downloaded.
 """
 import re
 
@@ -12,8 +12,10 @@ import torch
 from mmagic.registry import MODELS
 
 from iart_mm.checkpoint.basicsr import convert_basicsr_basicvsr, convert_spynet_basicsr_to_mmagic
+from iart_mm.checkpoint.describe import is_mmengine_checkpoint, vsr_model_config
 from iart_mm.checkpoint.key_mapping import CheckpointMismatchError, load_strict
 from iart_mm.checkpoint.official import convert_official_iart, detect_layout, infer_iart_config, read_official_state
+from iart_mm.checkpoint.reading import load_checkpoint_file
 
 
 def _iart_from_state(state, layout):
@@ -48,9 +50,14 @@ def _spynet_from_state(state, layout):
 def load_official(path, use_ema=False):
     """Read ``path`` and return ``(model, state_dict, model_cfg, info)`` with the weights loaded (train mode).
 
-    ``info`` holds ``layout``, ``use_ema`` and ``dropped_keys`` (the documented unused keys left out).
+    ``info`` holds ``layout``, ``use_ema`` and ``dropped_keys`` (the documented unused keys left out). A file
+    that is already an MMEngine checkpoint (e.g. converted) raises a one-line error saying so.
     """
-    state = read_official_state(path, use_ema=use_ema)
+    raw = load_checkpoint_file(path)
+    if is_mmengine_checkpoint(raw):
+        raise CheckpointMismatchError(f'{path} is already an MMEngine checkpoint (converted or trained), not a '
+                                      'released one: pass it with --checkpoint')
+    state = read_official_state(raw, use_ema=use_ema, name=path)
     layout = detect_layout(state)
     if layout in ('iart', 'psrt_recurrent'):
         model, converted, cfg, dropped = _iart_from_state(state, layout)
@@ -85,11 +92,15 @@ def init_from_official(path, use_ema=False):
 def official_to_mmengine(path, use_ema=False):
     """The released weights as an MMEngine checkpoint dict: ``dict(meta=..., state_dict={'generator.*': ...})``.
 
-    ``meta['iart_mm_official']`` records the source, layout, generator config and dropped keys; the
-    ``step_counter`` buffer of MMagic's ``BasicVSR`` wrapper is included (0), so it loads with strict=True.
+    ``meta['iart_mm_official']`` records the source, layout, generator config and dropped keys; ``meta['model']``
+    is the model config the weights fit (MMagic's ``BasicVSR`` wrapper around the generator, as the shipped
+    configs build it), so the file describes itself: the tools run it without a config. The ``step_counter``
+    buffer of that wrapper is included (0), so it loads with strict=True.
     """
     _, state, cfg, info = load_official(path, use_ema=use_ema)
     meta = dict(iart_mm_official=dict(info, generator=cfg))
+    if cfg['type'] != 'SPyNet':  # a bare SPyNet is no VSR model
+        meta['model'] = vsr_model_config(cfg)
     state_dict = {f'generator.{k}': v for k, v in state.items()}
     # MMagic's BasicVSR wrapper (used by the VSR configs) keeps a persistent training-step buffer; 0 = fresh.
     state_dict['step_counter'] = torch.zeros(1)

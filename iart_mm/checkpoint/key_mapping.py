@@ -3,11 +3,8 @@ with ordered regex rules, and load strictly with one-line errors that name the o
 import re
 from pathlib import Path
 
-import torch
-
-
-class CheckpointMismatchError(ValueError):
-    """A checkpoint does not fit the target architecture; the message lists the keys involved."""
+from .errors import CheckpointMismatchError
+from .reading import load_checkpoint_file
 
 
 def read_state_dict(path_or_dict, use_ema=False):
@@ -15,16 +12,10 @@ def read_state_dict(path_or_dict, use_ema=False):
 
     Understands BasicSR files (``params`` / ``params_ema``), MMEngine files (``state_dict``, optionally
     ``ema_state_dict``) and bare state dicts. ``use_ema`` picks the EMA weights and fails if there are none.
-    Files are loaded with ``weights_only=True``.
+    Files are loaded with ``weights_only=True`` (:func:`iart_mm.checkpoint.reading.load_checkpoint_file`).
     """
     if isinstance(path_or_dict, (str, Path)):
-        path = Path(path_or_dict)
-        if not path.is_file():
-            raise FileNotFoundError(f'checkpoint not found: {path}')
-        try:
-            ckpt = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as e:  # noqa: BLE001  (pickle/zip errors come in many types)
-            raise CheckpointMismatchError(f'cannot read checkpoint {path}: {str(e).splitlines()[0]}') from None
+        ckpt = load_checkpoint_file(path_or_dict)
     else:
         ckpt = path_or_dict
     if not isinstance(ckpt, dict):
@@ -79,24 +70,39 @@ def load_strict(module, state_dict, what='checkpoint', allow_missing=()):
     Returns:
         list[str]: the target keys that were left missing (all matching ``allow_missing``).
     """
-    target = module.state_dict()
+    parts, missing = mismatch_parts(module.state_dict(), state_dict, allow_missing)
+    if parts:
+        raise CheckpointMismatchError(f'{what} does not fit {type(module).__name__}: ' + '; '.join(parts))
+    module.load_state_dict(state_dict, strict=False)
+    return missing
+
+
+def mismatch_parts(target, state_dict, allow_missing=()):
+    """How ``state_dict`` differs from the ``target`` state dict, as short phrases.
+
+    Args:
+        target (dict): the model's ``state_dict()`` (only names and shapes are used).
+        allow_missing (Iterable[str]): regexes of target keys that may be absent.
+
+    Returns:
+        tuple[list[str], list[str]]: the phrases (unexpected keys, missing keys, shape mismatches; empty when
+        the state dict fits) and the target keys left missing.
+    """
     allow = [re.compile(p) for p in allow_missing]
     missing = [k for k in target if k not in state_dict]
     not_allowed = [k for k in missing if not any(p.fullmatch(k) for p in allow)]
     unexpected = [k for k in state_dict if k not in target]
     shape = [f'{k} {tuple(state_dict[k].shape)} vs {tuple(target[k].shape)}' for k in state_dict
-             if k in target and tuple(state_dict[k].shape) != tuple(target[k].shape)]
-    if not_allowed or unexpected or shape:
-        parts = []
-        if unexpected:
-            parts.append(f'unexpected keys ({len(unexpected)}): {_short(unexpected)}')
-        if not_allowed:
-            parts.append(f'missing keys ({len(not_allowed)}): {_short(not_allowed)}')
-        if shape:
-            parts.append(f'shape mismatches ({len(shape)}): {_short(shape)}')
-        raise CheckpointMismatchError(f'{what} does not fit {type(module).__name__}: ' + '; '.join(parts))
-    module.load_state_dict(state_dict, strict=False)
-    return missing
+             if k in target and hasattr(state_dict[k], 'shape')
+             and tuple(state_dict[k].shape) != tuple(target[k].shape)]
+    parts = []
+    if unexpected:
+        parts.append(f'unexpected keys ({len(unexpected)}): {_short(unexpected)}')
+    if not_allowed:
+        parts.append(f'missing keys ({len(not_allowed)}): {_short(not_allowed)}')
+    if shape:
+        parts.append(f'shape mismatches ({len(shape)}): {_short(shape)}')
+    return parts, missing
 
 
 def _short(items, n=6):

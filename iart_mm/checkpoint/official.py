@@ -22,8 +22,9 @@ from .basicsr import convert_spynet_basicsr_to_mmagic, is_basicsr_basicvsr
 from .key_mapping import CheckpointMismatchError, read_state_dict
 
 BRANCHES = ('backward_1', 'forward_1', 'backward_2', 'forward_2')
-# SPEC 2.8/2.9: each release branch holds a conv_first, conv_first_feat and conv_before_upsample that the
-# forward never uses (567,136 parameters in the released config). They are dropped, and only they.
+# Each branch of the released network holds a conv_first, conv_first_feat and conv_before_upsample that the
+# forward never uses (567,136 parameters in the released config). They are dropped, and only they
+# (docs/release_differences.md, "IART network: unused branch convolutions dropped").
 UNUSED_BRANCH_MODULES = ('conv_first', 'conv_first_feat', 'conv_before_upsample')
 UNUSED_OFFICIAL_KEYS = tuple(f'swin_backbone.{b}.{m}.{p}' for b in BRANCHES for m in UNUSED_BRANCH_MODULES
                              for p in ('weight', 'bias'))
@@ -32,13 +33,14 @@ _SPYNET_BASICSR = re.compile(r'(basic_module\.\d\.basic_module\.\d\.(weight|bias
 _SPYNET_MMAGIC = re.compile(r'(basic_module\.\d\.basic_module\.\d\.conv\.(weight|bias))|mean|std')
 
 
-def read_official_state(path, use_ema=False):
+def read_official_state(path, use_ema=False, name=None):
     """Flat ``{name: Tensor}`` weights of a checkpoint file: ``params_ema`` if ``use_ema`` (required then),
-    else ``params`` / ``state_dict`` / the bare dict. Fails on non-tensor entries."""
+    else ``params`` / ``state_dict`` / the bare dict. Fails on non-tensor entries. ``path`` may be a loaded dict,
+    then ``name`` says what to call it in messages."""
     state = read_state_dict(path, use_ema=use_ema)
     bad = [k for k, v in state.items() if not torch.is_tensor(v)]
     if bad:
-        raise CheckpointMismatchError(f'{path}: not a state dict of tensors (non-tensor entries: '
+        raise CheckpointMismatchError(f'{name or path}: not a state dict of tensors (non-tensor entries: '
                                       f'{sorted(map(str, bad))[:6]})')
     return state
 

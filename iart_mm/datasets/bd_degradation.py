@@ -1,4 +1,5 @@
-"""BD degradation of the VSR benchmarks (Vid4 BD, UDM10, Vimeo-90K BDx4), exactly the MATLAB recipe (SPEC section 4).
+"""BD degradation of the VSR benchmarks (Vid4 BD, UDM10, Vimeo-90K BDx4), exactly the MATLAB recipe
+(docs/release_differences.md, "BD degradation").
 
 IART's ``datasets/bd_vimeo90k.m`` / ``bd_reds.m`` (as BasicVSR's):
 ``k = fspecial('gaussian', 12, 1.6); lr = imfilter(gt, k, 'replicate'); lr = lr(2:4:end-2, 2:4:end-2, :)``.

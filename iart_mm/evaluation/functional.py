@@ -1,6 +1,7 @@
 """Image-quality functions of the VSR papers' protocol (BasicSR ``calculate_psnr`` / ``calculate_ssim``).
 
-They follow IART's ``test_scripts`` (SPEC section 4) to the last bit that matters:
+They follow IART's ``test_scripts`` (docs/release_differences.md, "Evaluation protocol") to the last bit that
+matters:
 
 - the network output is clamped to [0, 255] and rounded to 8 bits with ``np.round`` (round half to even),
   exactly like BasicSR ``tensor2img``, before any metric is taken (:func:`quantize_to_uint8`);

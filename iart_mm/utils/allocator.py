@@ -1,4 +1,4 @@
-"""Tune glibc malloc for CPU inference of attention networks (the "tuned allocator" of docs/benchmarks.md).
+"""Tune glibc malloc for CPU inference of attention networks (the "tuned allocator" of docs/performance.md).
 
 Why: on CPU, PyTorch gets each large tensor (e.g. a Swin block's ~57 MB attention logits) from glibc malloc,
 which serves blocks above ``M_MMAP_THRESHOLD`` with a fresh ``mmap`` and returns them with ``munmap``. Every
@@ -16,13 +16,12 @@ For training, ``tune_malloc_for_training()`` only limits glibc to one arena (``M
 inference settings would keep the training step's much larger freed memory resident.
 
 Every tool (``train.py``, ``test.py``, ``demo.py``, ``inference_video.py``) also sets ``THP_MEM_ALLOC_ENABLE=1``
-before torch is imported (unless it is already set): PyTorch's CPU allocator then asks the kernel for
-transparent huge pages for every tensor of 2 MB or more, so large buffers fault in 2 MB pages instead of 4 kB
-ones. With one arena, IART's 5x64x64 training step holds ~35% less than under glibc's defaults and runs as fast
-or faster (1.3x in session 6, a few percent in session 10); its inference forward gains ~2% (within this
-machine's noise), since the tuned heap is faulted in once and then reused (docs/benchmarks.md). PyTorch reads
-that variable once, at its first allocation, so it cannot be set from here; it does nothing where the kernel's
-THP mode is ``never``.
+before torch is imported (unless it is already set; ``tools/tool_entry.py``): PyTorch's CPU allocator then asks
+the kernel for transparent huge pages for every tensor of 2 MB or more, so large buffers fault in 2 MB pages
+instead of 4 kB ones. With one arena, IART's 5x64x64 training step holds ~35% less than under glibc's defaults
+and runs as fast or faster; its inference forward gains ~2% (within noise), since the tuned heap is faulted in
+once and then reused. PyTorch reads that variable once, at its first allocation, so it cannot be set from here;
+it does nothing where the kernel's THP mode is ``never``.
 
 Off glibc (macOS, Windows, musl) both do nothing and return False.
 """
@@ -45,7 +44,7 @@ _INT_MAX = 2**31 - 1
 
 # Training: one arena. PyTorch's intra-op worker threads otherwise allocate from arenas of their own, whose
 # freed blocks the main thread cannot reuse: in IART's 5x64x64 training step that kept 0.5-1.6 GiB more resident
-# (docs/benchmarks.md). Same as ``MALLOC_ARENA_MAX=1``.
+# (docs/performance.md). Same as ``MALLOC_ARENA_MAX=1``.
 TRAINING_SETTINGS = {M_ARENA_MAX: 1}
 # What tools/train.py runs under, as environment settings for a process started before torch is imported.
 TRAINING_ENV = {'MALLOC_ARENA_MAX': '1', 'THP_MEM_ALLOC_ENABLE': '1'}

@@ -1,11 +1,20 @@
 """Loading MMEngine checkpoints under torch >= 2.6, whose ``torch.load`` defaults to ``weights_only=True``.
 
-Weights-only loading stays on: instead of switching it off globally, the few non-tensor types that MMEngine
-writes into a checkpoint (the message hub's ``HistoryBuffer`` with its numpy arrays, numpy scalars and
-dtypes, ``OrderedDict``) are allow-listed with ``torch.serialization.add_safe_globals``. Anything else in a
-file still fails to load, which is the point of weights-only loading.
+Weights-only loading stays on: instead of switching it off, the few non-tensor types that MMEngine writes into
+a checkpoint (the message hub's ``HistoryBuffer`` with its numpy arrays, numpy scalars and dtypes,
+``OrderedDict``) are allowed *only while the project loads a checkpoint*: :func:`checkpoint_safe_globals` is a
+context manager around ``torch.serialization.safe_globals``, so the user's process keeps torch's own allow-list.
+Anything else in a file still fails to load, which is the point of weights-only loading.
+
+A user script loads such a checkpoint with plain torch as::
+
+    with torch.serialization.safe_globals(mmengine_safe_globals()):
+        ckpt = torch.load('iter_1000.pth', map_location='cpu')
+
+(see docs/checkpoints.md).
 """
 import collections
+import contextlib
 import pickle
 
 import numpy as np
@@ -53,8 +62,29 @@ def mmengine_safe_globals():
             + _numpy_globals())
 
 
+@contextlib.contextmanager
+def checkpoint_safe_globals():
+    """Within the block, weights-only ``torch.load`` also accepts MMEngine's checkpoint types.
+
+    The allow-list is torch's own again when the block ends (no-op on torch < 2.5, which has no scoped form and
+    no weights-only default).
+    """
+    scoped = getattr(torch.serialization, 'safe_globals', None)
+    if scoped is None:
+        yield
+        return
+    present = torch.serialization.get_safe_globals()
+    # only what is not allowed yet: leaving the block removes what it added, and nothing the user allowed
+    with scoped([g for g in mmengine_safe_globals() if g not in present]):
+        yield
+
+
 def register_safe_globals():
-    """Allow-list MMEngine's checkpoint types for weights-only ``torch.load`` (no-op on torch < 2.4)."""
+    """Allow-list MMEngine's checkpoint types for the whole process (no-op on torch < 2.4).
+
+    Nothing in iart_mm calls this: it is for a user's own script that prefers a process-wide allow-list to
+    :func:`checkpoint_safe_globals` around each load.
+    """
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:
         add(mmengine_safe_globals())

@@ -1,11 +1,7 @@
-"""Synthetic material for exercising the video pipeline without real files or weights.
+"""Synthetic material for exercising the video pipeline without real files: :func:`make_synthetic_video`
+writes a small clip (moving texture, a tone on an audio track, optional SubRip cues) with PyAV.
 
-- :func:`make_synthetic_video`: a small clip (moving texture, a tone on an audio track, optional SubRip
-  cues) written with PyAV;
-- :class:`TinyRecurrentVSR`: a cheap stand-in network with BasicVSR's contract and bidirectional
-  recurrence (so temporal chunking matters), a few MFLOPs per frame.
-
-Used by the tests and the memory benchmark, so neither needs a video file or a pretrained model.
+Used by the tests and the memory benchmark, so neither needs a video file.
 """
 import tempfile
 from fractions import Fraction
@@ -13,9 +9,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
 
 def synthetic_frame(index: int, width: int, height: int) -> np.ndarray:
@@ -99,33 +92,3 @@ def _write_tone(container, stream, num_samples, block=1024):
         container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
 
-
-class TinyRecurrentVSR(nn.Module):
-    """(n, t, 3, h, w) in [0, 1] -> (n, t, 3, 4h, 4w): backward then forward recurrence over t (3x3 convs,
-    no alignment) and a pixel-shuffle residual on a bilinear x4 base. Not a model for real use."""
-
-    def __init__(self, channels=4, min_size=None):
-        super().__init__()
-        self.channels = channels
-        self.min_size = min_size  # when set, smaller inputs fail like SPyNet-based models do
-        self.backward_cell = nn.Conv2d(3 + channels, channels, 3, padding=1)
-        self.forward_cell = nn.Conv2d(3 + channels, channels, 3, padding=1)
-        self.to_rgb = nn.Conv2d(2 * channels, 3 * 16, 3, padding=1)
-
-    def forward(self, lrs):
-        n, t, _, h, w = lrs.shape
-        if self.min_size is not None and (h < self.min_size or w < self.min_size):
-            raise ValueError(f'input {h}x{w} is below the minimum {self.min_size}')
-        state = lrs.new_zeros(n, self.channels, h, w)
-        backward = [None] * t
-        for i in range(t - 1, -1, -1):
-            state = torch.tanh(self.backward_cell(torch.cat([lrs[:, i], state], 1)))
-            backward[i] = state
-        state = torch.zeros_like(state)
-        outs = []
-        for i in range(t):
-            state = torch.tanh(self.forward_cell(torch.cat([lrs[:, i], state], 1)))
-            residual = F.pixel_shuffle(self.to_rgb(torch.cat([backward[i], state], 1)), 4)
-            base = F.interpolate(lrs[:, i], scale_factor=4, mode='bilinear', align_corners=False)
-            outs.append(base + 0.1 * residual)
-        return torch.stack(outs, 1)

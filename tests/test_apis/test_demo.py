@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from iart_mm.datasets.synthetic_clip import make_demo_clip, sliding_crops, write_generated_dataset
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 DEMO = str(REPO_DIR / 'tools' / 'demo.py')
 TINY_CFG = str(REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py')
@@ -105,7 +105,8 @@ def test_bad_inputs_fail_with_one_line_and_touch_nothing(tmp_path):
     ok = write_folder(tmp_path / 'ok', list(make_demo_clip(num_frames=2)[0]))
     torch.save({'state_dict': {'generator.conv_first.weight': torch.zeros(3)}}, tmp_path / 'other.pth')
     assert_one_line_error(run_demo_cli(ok, '--config', TINY_CFG, '--checkpoint', tmp_path / 'other.pth',
-                                       '--work-dir', out), 'does not fit BasicVSRNet', 'conv_first.weight')
+                                       '--work-dir', out),
+                          "does not fit the config's generator (BasicVSRNet)", 'conv_first.weight')
 
     assert_one_line_error(run_demo_cli(ok, '--work-dir', out), 'already exists', '--overwrite')
     assert (out / 'keep.txt').read_text() == 'precious' and len(list(out.iterdir())) == 1

@@ -1,12 +1,11 @@
 """load_config: the Runner's four requests for the formatted config cost one yapf pass."""
-from pathlib import Path
-
 import mmengine.config.config as mmengine_config
 from mmengine import Config
 
 from iart_mm.apis.runner import FormattedOnceConfig, load_config
+from tests.paths import REPO_DIR
 
-CONFIG = Path(__file__).parents[2] / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
+CONFIG = REPO_DIR / 'configs' / 'iart' / 'iart_c64e120_test-reds4.py'
 
 
 def test_formatted_once_per_content(monkeypatch, tmp_path):

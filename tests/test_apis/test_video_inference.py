@@ -103,7 +103,7 @@ def test_any_callable_is_a_backend(one_thread, clip, tmp_path):
 
 def test_truncated_input_raises_with_the_partial_output(one_thread, clip, tmp_path):
     from iart_mm.video import VideoIncompleteError
-    from iart_mm.video.synthetic import TinyRecurrentVSR
+    from tests.test_video.tiny_video_models import TinyRecurrentVSR
     generator = TinyRecurrentVSR().eval()  # cheap: 30 frames
     src = tmp_path / 'cut.mp4'
     src.write_bytes(clip.read_bytes()[:clip.stat().st_size // 2])

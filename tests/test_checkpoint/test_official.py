@@ -13,7 +13,7 @@ from iart_mm.apis.official import init_from_official, official_to_mmengine
 from iart_mm.checkpoint.key_mapping import CheckpointMismatchError
 from iart_mm.checkpoint.official import (UNUSED_OFFICIAL_KEYS, detect_layout, infer_iart_config,
                                          read_official_state)
-from tests.conftest import REFERENCE_DIR, REPO_DIR, require_shared
+from tests.paths import REFERENCE_DIR, REPO_DIR, require_shared
 
 TINY = dict(mid_channels=8, embed_dim=8, depths=(2, 1), num_heads=(2, 4), window_size=(3, 8, 8))
 

@@ -1,6 +1,4 @@
 """Every config of configs/{iart,ia_basicvsr,ia_realbasicvsr,plugins} builds and trains one tiny iteration."""
-from pathlib import Path
-
 import pytest
 import torch
 from config_smoke import run_one_iteration, tiny_generator, tiny_train_config  # noqa: I100 (folder on sys.path)
@@ -11,8 +9,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from iart_mm.datasets.synthetic_clip import write_generated_dataset
+from tests.paths import REPO_DIR
 
-REPO_DIR = Path(__file__).resolve().parents[2]
 CONFIG_DIRS = ('iart', 'ia_basicvsr', 'ia_realbasicvsr', 'plugins')
 CONFIGS = sorted(p for d in CONFIG_DIRS for p in (REPO_DIR / 'configs' / d).glob('*.py'))
 TRAIN_CONFIGS = [p for p in CONFIGS if '_test-' not in p.name]

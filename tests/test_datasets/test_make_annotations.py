@@ -4,7 +4,7 @@ import sys
 import cv2
 import numpy as np
 
-from tests.conftest import DATA_DIR, REPO_DIR, require_shared
+from tests.paths import DATA_DIR, REPO_DIR, require_shared
 
 sys.path.insert(0, str(REPO_DIR / 'tools' / 'dataset_converters'))
 from make_annotations import main  # noqa: E402

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import DATA_DIR, REPO_DIR, require_shared
+from tests.paths import DATA_DIR, REPO_DIR, require_shared
 
 sys.path.insert(0, str(REPO_DIR / 'tools' / 'dataset_converters'))
 from make_lr_frames import main as make_lr_frames_main  # noqa: E402

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from iart_mm.datasets.matlab_resize import bi_downsample, imresize, round_to_uint8
-from tests.conftest import DATA_DIR, require_shared
+from tests.paths import DATA_DIR, require_shared
 
 
 def _rgb(path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from iart_mm.datasets.synthetic_clip import write_generated_dataset
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 CONFIG = REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr_deterministic.py'
 

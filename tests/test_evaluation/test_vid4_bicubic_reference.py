@@ -13,7 +13,7 @@ import torch
 
 from iart_mm.datasets.matlab_resize import imresize
 from iart_mm.evaluation import ClipPSNRSSIM, psnr, ssim
-from tests.conftest import DATA_DIR, require_shared
+from tests.paths import DATA_DIR, require_shared
 
 pytestmark = pytest.mark.slow  # 32 MATLAB-bicubic upsamplings of 720x576 frames and their SSIM
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from iart_mm.datasets.flow_io import downscale_flow, read_flo, write_flo
-from tests.conftest import DATA_DIR, REPO_DIR, require_shared
+from tests.paths import DATA_DIR, REPO_DIR, require_shared
 
 if str(REPO_DIR) not in sys.path:
     sys.path.insert(0, str(REPO_DIR))

@@ -12,7 +12,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 BENCH_DIR = REPO_DIR / 'tools' / 'benchmarks'
 sys.path.insert(0, str(BENCH_DIR))

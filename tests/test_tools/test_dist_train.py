@@ -8,11 +8,8 @@ import subprocess
 import pytest
 import torch
 
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 from tests.test_engine.train_runs import generator_weights, make_tiny_data, read_trace, run, train_cmd
-
-pytestmark = pytest.mark.slow
-
 
 def _free_port():
     with socket.socket() as s:
@@ -20,6 +17,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_process_gloo_ddp_matches_single_process(tmp_path):
     data = make_tiny_data(tmp_path / 'data')
     run(train_cmd(data, tmp_path / 'single', batch_size=2, max_iters=4))
@@ -42,3 +40,13 @@ def test_dist_scripts_need_their_arguments():
     for script, nargs in (('dist_train.sh', 1), ('dist_test.sh', 2)):
         res = subprocess.run(['bash', str(REPO_DIR / 'tools' / script)] + ['x'] * nargs, capture_output=True, text=True)
         assert res.returncode == 2 and res.stderr.startswith('error: usage:')
+
+
+@pytest.mark.parametrize('gpus', ['0', '-1', 'two', ''])
+def test_dist_scripts_refuse_a_bad_process_count(gpus):
+    # torchrun would answer with a bare AssertionError (0) or a ValueError traceback
+    for script, args in (('dist_train.sh', ['cfg.py', gpus]), ('dist_test.sh', ['cfg.py', 'ckpt.pth', gpus])):
+        res = subprocess.run(['bash', str(REPO_DIR / 'tools' / script), *args], capture_output=True, text=True)
+        assert res.returncode == 2, res.stderr
+        assert res.stderr.splitlines() == [
+            f"error: GPUS must be a positive number of processes per node (one per GPU, or CPU processes), got '{gpus}'"]

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from iart_mm.datasets.synthetic_clip import write_generated_dataset
-from tests.conftest import REPO_DIR
+from iart_mm.utils.checkpoint_loading import checkpoint_safe_globals
+from tests.paths import REPO_DIR
 
 CFG = str(REPO_DIR / 'configs' / '_base_' / 'tiny_generated_vsr.py')
 
@@ -32,7 +33,8 @@ def test_train_test_resume(tmp_path):
     assert re.search(r'Iter\(val\) \[1/1\].*PSNR: [\d.]+\s+SSIM: [\d.]+', log), log[-3000:]
     ckpt = wd / 'iter_2.pth'
     assert ckpt.is_file()
-    saved = torch.load(ckpt, weights_only=True)  # the allow-list covers what MMEngine writes
+    with checkpoint_safe_globals():  # the scoped allow-list covers what MMEngine writes
+        saved = torch.load(ckpt, weights_only=True)
     assert saved['meta']['iter'] == 2
 
     proc = run_tool('test.py', CFG, ckpt, '--work-dir', tmp_path / 'test', *opts)
@@ -46,7 +48,8 @@ def test_train_test_resume(tmp_path):
     log = proc.stdout + proc.stderr
     assert 'resumed epoch: 0, iter: 2' in log, log[-3000:]
     assert re.search(r'Iter\(train\) \[3/3\]', log) and not re.search(r'Iter\(train\) \[1/3\]', log)
-    assert torch.load(wd / 'iter_3.pth', weights_only=True)['meta']['iter'] == 3
+    with checkpoint_safe_globals():
+        assert torch.load(wd / 'iter_3.pth', weights_only=True)['meta']['iter'] == 3
 
 
 def test_missing_files_are_one_line_errors(tmp_path):

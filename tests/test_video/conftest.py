@@ -4,7 +4,7 @@ import importlib.util
 import pytest
 import torch
 
-from conftest_paths import REPO_DIR
+from tests.paths import REPO_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ import av
 import pytest
 
 from iart_mm.video import open_source
-from iart_mm.video.synthetic import TinyRecurrentVSR, make_synthetic_video
+from iart_mm.video.synthetic import make_synthetic_video
+from tiny_video_models import TinyRecurrentVSR  # noqa: I100 (folder on sys.path)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from iart_mm.video.synthetic import TinyRecurrentVSR, make_synthetic_video
+from iart_mm.video.synthetic import make_synthetic_video
+from tiny_video_models import TinyRecurrentVSR  # noqa: I100 (folder on sys.path)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import textwrap
 import av
 import pytest
 
-from conftest_paths import REPO_DIR
+from tests.paths import REPO_DIR
 from iart_mm.video import VideoFileSink, VideoFileSource
 from iart_mm.video.synthetic import make_synthetic_video
 from tiny_video_models import HookedVSR

@@ -2,9 +2,8 @@
 import pytest
 import torch
 
-from iart_mm.video.synthetic import TinyRecurrentVSR
 from iart_mm.video.tiling import tile_starts, tiled_forward
-from tiny_video_models import PointwiseUpsampler
+from tiny_video_models import PointwiseUpsampler, TinyRecurrentVSR  # noqa: I100 (folder on sys.path)
 
 
 @pytest.mark.parametrize('size,tile,overlap', [(100, 64, 16), (64, 64, 8), (50, 64, 8), (130, 40, 10)])

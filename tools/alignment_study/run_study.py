@@ -1,4 +1,4 @@
-"""Run the small-scale resampling study of IART (issue 7): experiments (a)-(d), tables, plots, verdicts.
+"""Run the small-scale resampling study of IART: experiments (a)-(d), tables, plots, verdicts.
 
     python tools/alignment_study/run_study.py [--quick] --out DIR [--data-dir ../shared/data]
 

@@ -35,7 +35,8 @@ def tiny_recurrent_vsr():
     on 2 CPU cores; the streaming bound does not depend on the network (its window is what is held)."""
     import torch
 
-    from iart_mm.video.synthetic import TinyRecurrentVSR
+    sys.path.insert(0, str(REPO_DIR / 'tests' / 'test_video'))  # the stand-in is a test fixture
+    from tiny_video_models import TinyRecurrentVSR
     torch.manual_seed(0)
     return TinyRecurrentVSR(channels=8).eval()
 

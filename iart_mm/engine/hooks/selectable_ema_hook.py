@@ -1,7 +1,8 @@
 """``SelectableEMAHook``: MMEngine's EMAHook whose validation / test can run on the EMA or on the raw weights.
 
 MMEngine's ``EMAHook`` always swaps the EMA parameters in for validation and test. IART's release keeps an EMA
-(decay 0.999, saved as ``params_ema``) but validates ``net_g`` (SPEC section 3); MMagic users usually want the EMA.
+(decay 0.999, saved as ``params_ema``) but validates ``net_g`` (docs/release_differences.md, "EMA: validated raw,
+tested as the EMA"); MMagic users usually want the EMA.
 ``val_on_ema`` / ``test_on_ema`` choose. Everything else (update rule, checkpoint layout with ``ema_state_dict``,
 resume) is MMEngine's. Example::
 

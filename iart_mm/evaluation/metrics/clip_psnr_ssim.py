@@ -1,4 +1,5 @@
-"""``ClipPSNRSSIM``: PSNR and SSIM of a VSR test set exactly as IART's ``test_scripts`` (SPEC section 4).
+"""``ClipPSNRSSIM``: PSNR and SSIM of a VSR test set exactly as IART's ``test_scripts``
+(docs/release_differences.md, "Evaluation protocol").
 
 Differences from MMagic's ``PSNR`` / ``SSIM`` metrics, which average per *sample* in float32 on unrounded output:
 the output is rounded to 8 bits (round half to even) first; PSNR/SSIM are BasicSR's float64 functions

@@ -11,7 +11,7 @@ from .contract import check_aligner_inputs, positive_int
 
 @MODELS.register_module()
 class FlowGuidedDeformAlign(ModulatedDeformConv2d):
-    """Flow-guided deformable alignment, first order (the paper's "FGDC" baseline, SPEC section 5).
+    """Flow-guided deformable alignment, first order (the paper's "FGDC" baseline).
 
     The offset network sees cat[bilinear-warped neighbour, current, flow] (2C+2 channels); the offsets are
     ``max_residue_magnitude * tanh(residue) + flow`` (as (dy, dx) per kernel tap) and the mask a sigmoid; the

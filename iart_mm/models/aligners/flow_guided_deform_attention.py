@@ -4,7 +4,8 @@ RVRT's ``GuidedDeformAttnPack`` with clip size 1: flow-guided offsets (``max_res
 place a 3x3 set of sampling points per pixel and per group; keys and values are bilinearly sampled there
 (``grid_sample``, zeros padding, align_corners=True) and each head attends over its points. q, k and v are
 projected to ``proj_ratio * dim`` channels, the result is projected back to ``dim`` and refined by a residual
-GEGLU MLP. Keys come from the neighbour (RVRT), not from the current frame (the ablation code's slip, SPEC 5).
+GEGLU MLP. Keys come from the neighbour (RVRT), not from the current frame (the ablation code's slip:
+docs/release_differences.md, "The alignment ablation").
 """
 import torch
 import torch.nn.functional as F

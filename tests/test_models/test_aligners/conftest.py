@@ -4,7 +4,7 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import REFERENCE_DIR, REPO_DIR, require_shared
+from tests.paths import REFERENCE_DIR, REPO_DIR, require_shared
 
 sys.path.insert(0, str(REPO_DIR / 'tools' / 'benchmarks'))
 

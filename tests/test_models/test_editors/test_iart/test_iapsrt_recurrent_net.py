@@ -7,7 +7,7 @@ from iart_mm.apis.official import init_from_official
 from iart_mm.models.editors.iart import IAPSRTRecurrentNet, WindowSwinBackbone
 from iart_mm.models.editors.iart import swin_backbone as swin_backbone_module
 
-from tests.conftest import REFERENCE_DIR, require_shared
+from tests.paths import REFERENCE_DIR, require_shared
 
 
 def tiny_net(**kwargs):

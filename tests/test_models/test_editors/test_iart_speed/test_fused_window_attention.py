@@ -9,7 +9,7 @@ import iart_mm.models.editors.iart.fused_window_attention as fwa
 from iart_mm.models.editors.iart.fused_window_attention import (folded_attention_mask,
                                                                  fused_shifted_window_attention,
                                                                  shift_region_mask)
-from tests.conftest import REPO_DIR
+from tests.paths import REPO_DIR
 
 sys.path.insert(0, str(REPO_DIR / 'tools' / 'benchmarks'))
 from reference_iart import ReleaseSwinBlock, compute_mask  # noqa: E402

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Evaluation on a Slurm cluster, as MMagic's tools/slurm_test.sh: srun starts one task per GPU and each runs
+# tools/test.py with MMEngine's `slurm` launcher (NCCL on GPUs, gloo on CPU-only nodes).
+#   [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
+#   tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args, e.g. --work-dir DIR]
+# MASTER_PORT: unless set, a random port in 12000-31999 (two jobs on one node then do not collide).
+if [ $# -lt 4 ]; then
+    echo "error: usage: $0 PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args]" >&2
+    exit 2
+fi
+export MASTER_PORT=${MASTER_PORT:-$((12000 + RANDOM % 20000))}
+
+set -x
+
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+CHECKPOINT=$4
+GPUS=${GPUS:-8}
+GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+SRUN_ARGS=${SRUN_ARGS:-""}
+shift 4
+
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+srun -p "${PARTITION}" \
+    --job-name="${JOB_NAME}" \
+    --gres=gpu:"${GPUS_PER_NODE}" \
+    --ntasks="${GPUS}" \
+    --ntasks-per-node="${GPUS_PER_NODE}" \
+    --cpus-per-task="${CPUS_PER_TASK}" \
+    --kill-on-bad-exit=1 \
+    ${SRUN_ARGS} \
+    "${PYTHON:-python}" -u "$(dirname "$0")/test.py" "${CONFIG}" "${CHECKPOINT}" --launcher="slurm" "$@"
