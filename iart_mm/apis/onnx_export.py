@@ -47,14 +47,25 @@ def export_checkpoint(checkpoint, out, config=None, frames=15, fp16=False, overw
     Returns:
         ExportReport: path, network, export seconds and the parity (max abs difference from PyTorch).
     """
-    from iart_mm.apis.inference import init_model
+    from mmagic.registry import MODELS
+
+    from iart_mm.checkpoint import CheckpointMismatchError, load_strict, read_state_dict
     out = Path(out)
     if out.suffix.lower() != '.onnx':
         raise ValueError(f'the output must be a .onnx file, got {out}')
     if out.exists() and not overwrite:
         raise ValueError(f'{out} already exists (use --overwrite)')
     ckpt, cfg = load_checkpoint_and_config(checkpoint, config)
-    generator = init_model(cfg, ckpt, device='cpu', use_ema=use_ema)
     gen_cfg = cfg.model.get('generator', cfg.model)
+    # the checkpoint replaces every weight: sub-network weights a config names (often URLs) are not fetched
+    gen_cfg = {k: (None if k.endswith('pretrained') else v) for k, v in dict(gen_cfg).items()}
+    generator = MODELS.build(gen_cfg)
+    sd = read_state_dict(ckpt, use_ema=use_ema)
+    if any(k.startswith('generator.') for k in sd):
+        sd = {k[len('generator.'):]: v for k, v in sd.items() if k.startswith('generator.')}
+    if not sd:
+        raise CheckpointMismatchError(f'{checkpoint} holds no generator weights')
+    load_strict(generator, sd, what=f'checkpoint {checkpoint}')
+    generator.eval()
     return export_onnx(generator, out, frames=frames, fp16=fp16, config_text=f'generator = {dict(gen_cfg)!r}\n',
                        overwrite=overwrite)
