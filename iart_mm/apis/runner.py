@@ -184,14 +184,35 @@ def train(config, work_dir=None, resume=False, amp=False, amp_dtype=None, cfg_op
     return runner
 
 
-def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none'):
+def _test_onnx(config, onnx, providers, work_dir, cfg_options, launcher):
+    """:func:`test` with an ONNX export as the config's generator."""
+    if not Path(onnx).is_file():
+        raise FileNotFoundError(f'ONNX model not found: {onnx}')
+    from iart_mm.deploy.runtime import OnnxGenerator
+    generator = OnnxGenerator(onnx, providers=providers)  # checks the file and the providers first
+    cfg = load_config(config, cfg_options, work_dir, launcher)
+    expected = (cfg.get('model') or {}).get('generator', cfg.get('model') or {}).get('type')
+    if expected != generator.meta['network']:
+        raise ValueError(f'{onnx} holds a {generator.meta["network"]}, the config builds a {expected}')
+    cfg.load_from = None
+    runner = ToolRunner.from_cfg(cfg)
+    runner.model.generator = generator
+    return runner.test()
+
+
+def test(config, checkpoint, work_dir=None, cfg_options=None, launcher='none', onnx=None, providers=None):
     """Evaluate ``checkpoint`` on the config's test set(s); returns the metrics dict.
 
     The config's model must fit the checkpoint exactly (one-line :class:`CheckpointMismatchError` otherwise); a
     data-only config (no ``model``) tests the model the checkpoint describes (see ``apis/checkpoint_model.py``).
     An unconverted released checkpoint is refused with the command that converts it. Pretrained sub-weights the
     config names are not downloaded: the checkpoint supplies them.
+
+    With ``onnx`` (an iart_mm ONNX export; ``checkpoint`` None) the config's model runs that file in ONNX Runtime
+    (``providers``, default CPU) as its generator, through the same data pipeline and evaluators.
     """
+    if onnx is not None:
+        return _test_onnx(config, onnx, providers, work_dir, cfg_options, launcher)
     from ..checkpoint import explain_downloads, load_checkpoint_file
     from .checkpoint_model import model_for_checkpoint, refuse_released
     loaded = load_checkpoint_file(checkpoint)  # FileNotFoundError / one-line CheckpointReadError
