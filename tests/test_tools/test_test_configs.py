@@ -78,9 +78,14 @@ OFFLINE = dict(HTTP_PROXY='http://127.0.0.1:9', HTTPS_PROXY='http://127.0.0.1:9'
                https_proxy='http://127.0.0.1:9', NO_PROXY='localhost,127.0.0.1', no_proxy='localhost,127.0.0.1')
 
 
+#: torchrun gives each rank one CPU thread; the single process gets the same, so both runs do the same float
+#: arithmetic (another thread count rounds differently, and a random network's NIQE shows it in the 3rd decimal)
+SAME_ARITHMETIC = dict(OMP_NUM_THREADS='1')
+
+
 def run(cmd, cwd, **env):
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, **OFFLINE, **env))
+                          env=dict(os.environ, **OFFLINE, **SAME_ARITHMETIC, **env))
     return proc.returncode, proc.stdout + proc.stderr
 
 
