@@ -14,7 +14,7 @@ CHECKPOINT=$2
 GPUS=$3
 shift 3
 if ! [[ "$GPUS" =~ ^[1-9][0-9]*$ ]]; then
-    echo "error: GPUS must be a positive number of processes, got '$GPUS'" >&2
+    echo "error: GPUS must be a positive number of processes per node (one per GPU, or CPU processes), got '$GPUS'" >&2
     exit 2
 fi
 if [ ! -f "$CONFIG" ]; then
