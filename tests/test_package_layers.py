@@ -6,7 +6,8 @@ Layers, top to bottom (a module may import its own subpackage and anything in a 
 rank  subpackages                                    what they hold
 ====  =============================================  =============================================
 4     ``apis``                                       the Python API the tools call
-3     ``iart_mm`` (the package ``__init__``)          imports the rest so they register
+3     ``iart_mm`` (the package ``__init__``),         imports the rest so they register;
+      ``deploy``                                     ONNX export stages and the ONNX Runtime generator
 2     ``models``, ``engine``                         networks and models; MMEngine hooks/schemes
 1     ``ops``, ``checkpoint``, ``datasets``,         compiled op, key converters, transforms,
       ``evaluation``, ``video``                      metrics, streaming video I/O
@@ -22,7 +23,7 @@ import pytest
 
 from tests.paths import REPO_DIR
 
-RANKS = {'apis': 4, '': 3, 'models': 2, 'engine': 2, 'ops': 1, 'checkpoint': 1, 'datasets': 1, 'evaluation': 1,
+RANKS = {'apis': 4, '': 3, 'deploy': 3, 'models': 2, 'engine': 2, 'ops': 1, 'checkpoint': 1, 'datasets': 1, 'evaluation': 1,
          'video': 1, 'utils': 0, 'version': 0}
 PACKAGE_DIR = REPO_DIR / 'iart_mm'
 # top-level names importable only from a folder of tools/ or tests/ put on sys.path

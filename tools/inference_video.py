@@ -134,7 +134,7 @@ def _run(argv):
         device = select_device(args.device or ('cpu' if args.onnx else None))
         with step('loading the model', not args.no_progress):
             generator = load_generator(args, device)
-        min_size = args.min_size or getattr(generator, 'min_size', 64)
+        min_size = args.min_size or getattr(generator, 'min_size', None) or 64  # an ONNX model states its own
         precision = 'fp16' if args.fp16 else 'bf16' if args.bf16 else 'fp32'
         result = super_resolve_video(
             generator, args.input, args.output, chunk=args.chunk, context=args.context, tile=args.tile,
