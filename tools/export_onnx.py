@@ -41,8 +41,14 @@ def main(argv=None):
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f'error: {message}', file=sys.stderr)
         return 2
+    extra = []
+    if report.flow_max_abs_diff is not None:
+        extra.append(f'flows {report.flow_max_abs_diff:.1e} px')
+    if report.max_abs_diff_given_flows is not None:
+        extra.append(f"given PyTorch's flows {report.max_abs_diff_given_flows:.2e}")
     print(f'wrote {report.path} ({report.network}) in {report.export_seconds:.1f} s; ONNX Runtime vs PyTorch on a '
-          f'{report.check_shape} clip: max abs diff {report.max_abs_diff:.2e}')
+          f'{report.check_shape} clip: max abs diff {report.max_abs_diff:.2e}'
+          + (f' ({"; ".join(extra)})' if extra else ''))
     return 0
 
 

@@ -124,7 +124,10 @@ def compose_iart(net, example):
         last = branch == 'forward_2'
         step = IARTStep(net, branch).eval()
         flows = flows_b if backward else flows_f
-        args = [zero, zero, zero_flow, count, feats[:, 0], flows[:, 0]] + ([lrs[:, 0]] if last else [])
+        # distinct example tensors: torch.export maps an output that *is* an input to the first input
+        # holding that object, so one zero passed as prop1 and prop2 would make prop2' read prop2, not prop1
+        args = [zero.clone(), zero.clone(), zero_flow.clone(), count, feats[:, 0], flows[:, 0]] + (
+            [lrs[:, 0]] if last else [])
         names = ['prop1', 'prop2', 'flow_prev', 'count', 'feat_cur', 'flow'] + (['lr'] if last else [])
         dyn = [frame, frame, frame, None, frame, frame] + ([frame] if last else [])
         body, seconds[branch] = export_piece(step, args, names,

@@ -83,13 +83,13 @@ def spynet_flow(spynet, ref, supp):
     flow = None
     for level in range(len(refs)):
         if level == 0:
-            # the coarsest level starts from zero flow: the warp of a zero flow is the frame itself
+            # the coarsest level starts from zero flow; it is still warped by grid_sample as in SPyNet, whose
+            # normalised grid does not map every pixel exactly onto itself (a shortcut differs by ~1e-7)
             flow_up = torch.zeros_like(refs[0][:, :2])
-            warped = supps[0]
         else:
             size = (flow.shape[2] * 2, flow.shape[3] * 2)
             flow_up = resize_bilinear(flow, size, align_corners=True) * 2.0
-            warped = flow_warp(supps[level], flow_up, padding_mode='border')
+        warped = flow_warp(supps[level], flow_up, padding_mode='border')
         flow = flow_up + spynet.basic_module[level](torch.cat([refs[level], warped, flow_up], 1))
     flow = resize_bilinear(flow, (h, w))
     scale = torch.stack([flow.new_ones(()) * w / w_up, flow.new_ones(()) * h / h_up]).view(1, 2, 1, 1)

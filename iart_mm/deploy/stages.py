@@ -33,13 +33,17 @@ def _blend(on, x, y):
     return x * on + y * (1 - on)
 
 
-def padded_flows(spynet, lrs):
-    """(n, t, 2, h, w) flows_b and flows_f of a clip (n, t, 3, h, w), padded with one zero flow (see module)."""
+def padded_flows(spynet, lrs, flow=P.spynet_flow):
+    """(n, t, 2, h, w) flows_b and flows_f of a clip (n, t, 3, h, w), padded with one zero flow (see module).
+
+    ``flow(spynet, ref, supp)`` estimates the flows: the export-friendly form by default; the parity check
+    passes the network's own SPyNet call.
+    """
     n, t, c, h, w = lrs.shape
     first = lrs[:, :-1].reshape(-1, c, h, w)
     second = lrs[:, 1:].reshape(-1, c, h, w)
-    flows_b = P.spynet_flow(spynet, first, second).view(n, t - 1, 2, h, w)
-    flows_f = P.spynet_flow(spynet, second, first).view(n, t - 1, 2, h, w)
+    flows_b = flow(spynet, first, second).view(n, t - 1, 2, h, w)
+    flows_f = flow(spynet, second, first).view(n, t - 1, 2, h, w)
     zero = lrs.new_zeros(n, 1, 2, h, w)
     return torch.cat([flows_b, zero], 1), torch.cat([zero, flows_f], 1)
 
