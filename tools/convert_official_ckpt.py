@@ -45,6 +45,10 @@ def main(argv=None):
         os.close(fd)
         try:
             torch.save(ckpt, tmp)
+            # mkstemp creates the file 0600; give DST the mode any new file of this process gets
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, dst)
         finally:
             if os.path.exists(tmp):

@@ -26,12 +26,11 @@ import torch
 from onnx import TensorProto, helper
 
 from . import metadata
-from .graph import GraphComposer, export_piece
+from .graph import MIN_SIZE, GraphComposer, clip_dims, export_piece, frame_dims
 from .stages import BasicVSRPrep, BasicVSRStep, RealBasicVSRCleaner
 
 logger = logging.getLogger(__name__)
 
-MIN_SIZE = 64  # SPyNet's pyramid
 SUPPORTED = ('BasicVSRNet', 'IABasicVSRNet', 'IAPSRTRecurrentNet', 'IARealBasicVSRNet')
 #: max |ONNX - PyTorch| on [0, 1] the export accepts (float32; fp16 weights are held to FP16_TOLERANCE)
 TOLERANCE = 2e-4
@@ -56,27 +55,13 @@ class ExportReport:
     max_abs_diff_given_flows: Optional[float] = None
 
 
-def _dims(torch_export):
-    # the batch is 1 in the graph (the exporter specialises a size-1 example dimension); OnnxGenerator runs
-    # a larger batch clip by clip
-    n = None
-    t = torch_export.Dim('t', min=2, max=4096)
-    h = torch_export.Dim('h', min=MIN_SIZE, max=8192)
-    w = torch_export.Dim('w', min=MIN_SIZE, max=8192)
-    return n, t, h, w
-
-
-def _frame_dims(n, h, w):
-    return {2: h, 3: w} if n is None else {0: n, 2: h, 3: w}
-
-
 def compose_basicvsr(net, example, cleaner=None):
     """The ONNX model of a BasicVSR-family generator (BasicVSRNet, IABasicVSRNet, IARealBasicVSRNet's SR part
     with ``cleaner`` in front), traced on ``example`` (n, t, 3, h, w) with t >= 3.
 
     Returns (onnx.ModelProto, {piece: export seconds}).
     """
-    n, t, h, w = _dims(torch.export)
+    n, t, h, w = clip_dims()
     clip = {1: t, 3: h, 4: w}
     seconds = {}
     prep = BasicVSRPrep(net, cleaner).eval()
@@ -84,7 +69,7 @@ def compose_basicvsr(net, example, cleaner=None):
         prep, (example, ), ['lrs'], ['lrs_in', 'flows_b', 'flows_f', 'queries', 'zero_feat', 'count0'], (clip, ))
     with torch.no_grad():
         lrs, flows_b, flows_f, queries, zero, count = prep(example)
-    frame = _frame_dims(n, h, w)
+    frame = frame_dims(n, h, w)
     step_b = BasicVSRStep(net, backward=True).eval()
     body_b, seconds['backward'] = export_piece(
         step_b, (zero, count, lrs[:, 0], flows_b[:, 0], queries[:, 0]),
@@ -141,7 +126,20 @@ def _flow_values(model):
                  ('flows_b', 'flows_f'))
 
 
-def _session(model, providers):
+def flows_as_inputs(model):
+    """A copy of a composed model whose SPyNet is cut off: its padded flows (flows_b, flows_f), each
+    (1, t, 2, h, w) float32, become graph inputs. Returns (model, (flows_b name, flows_f name))."""
+    names = _flow_values(model)
+    model = copy.deepcopy(model)
+    kept = [node for node in model.graph.node if not set(node.output) & set(names)]
+    del model.graph.node[:]
+    model.graph.node.extend(kept)
+    model.graph.input.extend([helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in names])
+    return model, names
+
+
+def ort_session(model, providers):
+    """An ONNX Runtime session of an in-memory ModelProto (providers as ``--providers``; None: CPU)."""
     import onnxruntime as ort
 
     from .runtime import resolve_providers
@@ -177,18 +175,13 @@ def parity_vs_torch(generator, model_path, lrs, providers=None, fp16=False, give
     # end to end, with the graph's flows as extra outputs
     probe = copy.deepcopy(model)
     probe.graph.output.extend([helper.make_empty_tensor_value_info(n) for n in flow_names])
-    out, *flows = _session(probe, providers).run([out_name, *flow_names], feed)
+    out, *flows = ort_session(probe, providers).run([out_name, *flow_names], feed)
     result['max_abs_diff'] = float(np.abs(out - ref).max())
     result['flow_max_abs_diff'] = max(float(np.abs(f - t).max()) for f, t in zip(flows, torch_flows))
     if result['max_abs_diff'] <= given_flows_above:
         return result
-    # from the flows on: the nodes that make the flows are cut off and the flows become inputs
-    given = copy.deepcopy(model)
-    kept = [node for node in given.graph.node if not set(node.output) & set(flow_names)]
-    del given.graph.node[:]
-    given.graph.node.extend(kept)
-    given.graph.input.extend([helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in flow_names])
-    out = _session(given, providers).run([out_name], {**feed, **dict(zip(flow_names, torch_flows))})[0]
+    given, _ = flows_as_inputs(model)
+    out = ort_session(given, providers).run([out_name], {**feed, **dict(zip(flow_names, torch_flows))})[0]
     result['max_abs_diff_given_flows'] = float(np.abs(out - ref).max())
     return result
 

@@ -14,6 +14,24 @@ import torch
 from onnx import compose, helper
 
 
+MIN_SIZE = 64  # SPyNet's pyramid: the smallest frame side the graphs accept
+
+
+def clip_dims():
+    """torch.export dimensions (n, t, h, w) of a clip (n, t, 3, h, w): n is None (the batch is 1 in the graph:
+    the exporter specialises a size-1 example dimension, and OnnxGenerator runs a larger batch clip by clip),
+    t >= 2, h and w >= MIN_SIZE."""
+    t = torch.export.Dim('t', min=2, max=4096)
+    h = torch.export.Dim('h', min=MIN_SIZE, max=8192)
+    w = torch.export.Dim('w', min=MIN_SIZE, max=8192)
+    return None, t, h, w
+
+
+def frame_dims(n, h, w):
+    """The dynamic axes of one frame (n, c, h, w) for ``torch.onnx.export``'s ``dynamic_shapes``."""
+    return {2: h, 3: w} if n is None else {0: n, 2: h, 3: w}
+
+
 def export_piece(module, args, input_names, output_names, dynamic_shapes):
     """``torch.onnx.export`` (dynamo) of ``module`` on example ``args`` -> (onnx.ModelProto, seconds)."""
     start = time.perf_counter()

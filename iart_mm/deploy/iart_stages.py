@@ -106,9 +106,8 @@ def compose_iart(net, example):
     """The ONNX model of IAPSRTRecurrentNet traced on ``example`` (n, t, 3, h, w) -> (ModelProto, seconds)."""
     from onnx import TensorProto, helper
 
-    from .export import _dims, _frame_dims
-    from .graph import GraphComposer, export_piece
-    n, t, h, w = _dims(torch.export)
+    from .graph import GraphComposer, clip_dims, export_piece, frame_dims
+    n, t, h, w = clip_dims()
     seconds = {}
     prep = IARTPrep(net).eval()
     prep_model, seconds['prep'] = export_piece(
@@ -116,7 +115,7 @@ def compose_iart(net, example):
         ({1: t, 3: h, 4: w}, ))
     with torch.no_grad():
         lrs, feats, flows_b, flows_f, zero, zero_flow, count = prep(example)
-    frame = _frame_dims(n, h, w)
+    frame = frame_dims(n, h, w)
     comp = GraphComposer([helper.make_tensor_value_info('lrs', TensorProto.FLOAT, [1, 't', 3, 'h', 'w'])])
     o_lrs, o_feats, o_fb, o_ff, o_zero, o_zflow, o_count = comp.inline(prep_model, 'prep', ['lrs'])
     for branch in BRANCHES:

@@ -12,9 +12,8 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from onnx import TensorProto, helper
 
-from iart_mm.deploy.export import IART_END_TO_END_TOLERANCE, _flow_values, _session
+from iart_mm.deploy.export import IART_END_TO_END_TOLERANCE, flows_as_inputs, ort_session
 from iart_mm.deploy.runtime import OnnxGenerator
 from tests.paths import REFERENCE_DIR, REPO_DIR, require_shared
 
@@ -28,14 +27,8 @@ def _tool(name):
 
 def _given_flows(path, lrs, flows_b, flows_f):
     """Run the file with its SPyNet cut off: the padded flows (1, t, 2, h, w) are fed in."""
-    model = onnx.load(str(path))
-    names = _flow_values(model)
-    kept = [node for node in model.graph.node if not set(node.output) & set(names)]
-    del model.graph.node[:]
-    model.graph.node.extend(kept)
-    model.graph.input.extend([helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in names])
-    feed = {'lrs': lrs, names[0]: flows_b, names[1]: flows_f}
-    return _session(model, None).run(['hr'], feed)[0]
+    model, names = flows_as_inputs(onnx.load(str(path)))
+    return ort_session(model, None).run(['hr'], {'lrs': lrs, names[0]: flows_b, names[1]: flows_f})[0]
 
 
 def _padded(flows_backward, flows_forward):
