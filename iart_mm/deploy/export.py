@@ -4,13 +4,13 @@ The graph takes ``lrs`` (1, t, 3, h, w) float32 RGB in [0, 1] and returns ``hr``
 (not clamped, as the network); t (>= 2), h and w (>= ``min_size``) are dynamic (a batch runs clip by clip).
 Supported generators: ``BasicVSRNet``, ``IABasicVSRNet``, ``IAPSRTRecurrentNet`` (IART), ``IARealBasicVSRNet``.
 
-The parity check runs the file in ONNX Runtime on a synthetic clip and compares it with PyTorch twice: end to
-end, and from the flows on (the graph's SPyNet flows replaced by PyTorch's). The second comparison is the
-exactness of everything after the flow estimator. IART needs it: its implicit warp picks a window by the
-integer part of the flow, so a flow that two runtimes' convolutions round differently by ~1e-5 px moves the
-few pixels that sit that close to an integer position to the neighbouring window. End to end, IART is
-therefore held to :data:`IART_END_TO_END_TOLERANCE`, and exactly to :data:`TOLERANCE` from the flows on
-(docs/deploy.md has the measurement).
+The parity check runs the file in ONNX Runtime on a synthetic clip and compares it with PyTorch end to end
+and, where that difference exceeds :data:`TOLERANCE`, a second time from the flows on (the graph's SPyNet
+flows replaced by PyTorch's): the exactness of everything after the flow estimator. IART needs the second
+comparison: its implicit warp picks a window by the integer part of the flow, so a flow that two runtimes'
+convolutions round differently by ~1e-5 px moves the few pixels that sit that close to an integer position to
+the neighbouring window. End to end, IART is therefore held to :data:`IART_END_TO_END_TOLERANCE`, and to
+:data:`TOLERANCE` from the flows on (docs/deploy.md has the measurement).
 """
 import copy
 import logging

@@ -1,5 +1,6 @@
 """Fixtures for the video pipeline tests."""
 import importlib.util
+import signal
 
 import pytest
 import torch
@@ -15,6 +16,17 @@ def _single_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _default_sigint():
+    """The tests send real SIGINTs. A process started with SIGINT ignored (a job that a non-interactive shell
+    runs in the background, or nohup) hands that on to Python, which then never raises KeyboardInterrupt; the
+    tests give SIGINT Python's default handler, as an interactive run has it (subprocesses started meanwhile
+    inherit the default), and put the inherited disposition back afterwards."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope='session')
