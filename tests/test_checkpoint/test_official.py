@@ -1,5 +1,6 @@
 """Released-checkpoint loading: layout recognition, shape inference, strict mapping, EMA choice and the CLI."""
 import importlib.util
+import os
 import re
 
 import pytest
@@ -171,6 +172,9 @@ def test_cli_writes_mmengine_checkpoint_for_the_model_wrapper(tmp_path, capsys):
     ckpt = torch.load(dst, map_location='cpu', weights_only=True)
     assert set(ckpt) == {'meta', 'state_dict'}
     assert all(k.startswith('generator.') for k in ckpt['state_dict'] if k != 'step_counter')
+    umask = os.umask(0)
+    os.umask(umask)
+    assert dst.stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file, not the temp file's 0600
     generator = ckpt['meta']['iart_mm_official']['generator']
     assert len(ckpt['meta']['iart_mm_official']['dropped_keys']) == 24
     model = MODELS.build(
